@@ -122,7 +122,7 @@ func (img *Image) BrokerIDs(unfencedOnly bool) []int32 {
 // validate completely before they call a mutating method, so a failed command
 // leaves no trace.
 type builder struct {
-	base, img                                           *Image
+	base, img                                            *Image
 	brokersOwned, topicsOwned, byIDOwned, brokerCfgOwned bool
 	ownedTopics                                          map[*TopicImage]bool
 }
