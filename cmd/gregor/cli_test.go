@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCLI runs the gregor command line in-process with --brokers set to
+// brokers, stdin fed from stdin, and returns what it wrote to stdout and the
+// error Execute returned. Stderr (logs, cobra's "Error:" line) goes to t.Log.
+func runCLI(t *testing.T, brokers string, stdin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetArgs(append([]string{"--brokers", brokers}, args...))
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err := root.ExecuteContext(ctx)
+	if errOut.Len() > 0 {
+		t.Logf("gregor %s: stderr:\n%s", strings.Join(args, " "), errOut.String())
+	}
+	return out.String(), err
+}
+
+// mustCLI is runCLI that fails the test on error.
+func mustCLI(t *testing.T, brokers, stdin string, args ...string) string {
+	t.Helper()
+	out, err := runCLI(t, brokers, stdin, args...)
+	if err != nil {
+		t.Fatalf("gregor %s: %v\nstdout:\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// mustFailCLI is runCLI that fails the test unless the command fails.
+func mustFailCLI(t *testing.T, brokers, stdin string, args ...string) string {
+	t.Helper()
+	out, err := runCLI(t, brokers, stdin, args...)
+	if err == nil {
+		t.Fatalf("gregor %s: succeeded, want an error\nstdout:\n%s", strings.Join(args, " "), out)
+	}
+	return out
+}
+
+// waitFor polls cond every 20ms until it is true or the timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// rows splits table output into whitespace-separated fields per line,
+// skipping empty lines.
+func rows(out string) [][]string {
+	var rs [][]string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			rs = append(rs, f)
+		}
+	}
+	return rs
+}
+
+// findRow returns the first row whose first fields equal prefix.
+func findRow(out string, prefix ...string) []string {
+	for _, r := range rows(out) {
+		if len(r) >= len(prefix) && slices.Equal(r[:len(prefix)], prefix) {
+			return r
+		}
+	}
+	return nil
+}
