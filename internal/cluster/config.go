@@ -50,6 +50,10 @@ type Config struct {
 	// RPCTimeout bounds dialing and each request of the forwarding RPC and is the
 	// I/O deadline of Raft's transport.
 	RPCTimeout time.Duration
+
+	// listener, if set, is used instead of listening on RaftListen (tests:
+	// reserve ports for a whole cluster without races).
+	listener net.Listener
 }
 
 // Voter is one member of the Raft voter set: node id and controller address.
@@ -138,6 +142,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SnapshotInterval < 5*time.Millisecond {
 		return fmt.Errorf("cluster: snapshot interval %s: need >= 5ms", c.SnapshotInterval)
+	}
+	if len(c.ClusterID) > 64 {
+		return fmt.Errorf("cluster: cluster id %q: at most 64 bytes", c.ClusterID)
 	}
 	if c.RPCTimeout <= 0 {
 		return fmt.Errorf("cluster: rpc timeout %s: need > 0", c.RPCTimeout)
