@@ -101,7 +101,7 @@ func Start(cfg Config) (*Node, error) {
 
 func (n *Node) open() error {
 	cfg := &n.cfg
-	hcl := newHCLogger(n.log.With("component", "raft"))
+	hcl := newHCLogger(cfg.Logger.With("component", "raft", "node-id", cfg.NodeID))
 	store, err := raftboltdb.New(raftboltdb.Options{
 		Path: filepath.Join(cfg.Dir, "raft.db"),
 		// A second process on the same dir fails instead of waiting forever

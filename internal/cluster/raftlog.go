@@ -2,9 +2,11 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -52,6 +54,10 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		return
 	}
 	lv := a.level(level, msg)
+	if lv > slog.LevelDebug && closedConnError(args) {
+		// Our own socket, closed by Close: routine during shutdown.
+		lv = slog.LevelDebug
+	}
 	ctx := context.Background()
 	if !a.l.Enabled(ctx, lv) {
 		return
@@ -60,6 +66,18 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		args = append(append([]any(nil), a.implied...), args...)
 	}
 	a.l.Log(ctx, lv, msg, args...)
+}
+
+// closedConnError reports whether an error among the args is net.ErrClosed,
+// which only our own Close of a socket produces (a peer's close reads as EOF
+// or a reset).
+func closedConnError(args []any) bool {
+	for _, v := range args {
+		if err, ok := v.(error); ok && errors.Is(err, net.ErrClosed) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *hclogAdapter) Trace(msg string, args ...any) { a.Log(hclog.Trace, msg, args...) }
