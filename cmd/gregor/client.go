@@ -77,7 +77,7 @@ func usageErrorf(format string, args ...any) error {
 // (comma-separated host:port list, spaces ignored). It fails if the flag is
 // missing or names no broker.
 func brokerList(cmd *cobra.Command) ([]string, error) {
-	f := cmd.Flags().Lookup("brokers")
+	f := cmd.Flag("brokers") // own or inherited from a parent
 	if f == nil {
 		return nil, usageErrorf("no --brokers flag on command %q", cmd.CommandPath())
 	}

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestProduceKeysHeadersPartitionAndConsumeFormat(t *testing.T) {
@@ -226,5 +230,57 @@ func TestConsumeEmptyTopicExitAtEnd(t *testing.T) {
 	mustCLI(t, b, "", "topic", "create", "empty", "-p", "2")
 	if out := mustCLI(t, b, "", "consume", "empty", "-e"); out != "" {
 		t.Fatalf("empty topic: got %q", out)
+	}
+}
+
+// TestOffsetsClampToLogStart moves the log start with DeleteRecords and
+// checks that consume, describe and reset-offsets respect it.
+func TestOffsetsClampToLogStart(t *testing.T) {
+	b := testBrokers(t)
+	mustCLI(t, b, "", "topic", "create", "ls")
+	mustCLI(t, b, "r0\nr1\nr2\nr3\nr4\nr5\n", "produce", "ls")
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	del := make(kadm.Offsets)
+	del.Add(kadm.Offset{Topic: "ls", Partition: 0, At: 3})
+	resps, err := kadm.NewClient(cl).DeleteRecords(ctx, del)
+	if err == nil {
+		err = resps.Error()
+	}
+	if err != nil {
+		t.Fatalf("DeleteRecords: %v", err)
+	}
+
+	out := mustCLI(t, b, "", "topic", "describe", "ls", "--no-configs")
+	if r := findRow(out, "0"); r == nil || r[6] != "3" || r[7] != "6" {
+		t.Fatalf("describe: want log start 3 and high watermark 6, got:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-e"}, "3 4 5"},
+		{[]string{"-o", "1", "-e"}, "3 4 5"}, // clamped up to the log start
+		{[]string{"-o", "-10", "-e"}, "3 4 5"},
+		{[]string{"-o", "4", "-e"}, "4 5"},
+	} {
+		out := mustCLI(t, b, "", append([]string{"consume", "ls", "-f", `%o `}, tc.args...)...)
+		if strings.TrimSpace(out) != tc.want {
+			t.Errorf("consume %v: got %q, want %q", tc.args, strings.TrimSpace(out), tc.want)
+		}
+	}
+	out = mustCLI(t, b, "", "group", "reset-offsets", "g", "--topic", "ls", "--to-offset", "0")
+	if r := findRow(out, "ls", "0"); r == nil || r[3] != "3" {
+		t.Fatalf("reset --to-offset 0: want clamped to 3, got:\n%s", out)
+	}
+	out = mustCLI(t, b, "", "group", "reset-offsets", "g", "--topic", "ls", "--to-earliest")
+	if r := findRow(out, "ls", "0"); r == nil || r[3] != "3" {
+		t.Fatalf("reset --to-earliest: want 3, got:\n%s", out)
 	}
 }
