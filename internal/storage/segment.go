@@ -1,0 +1,222 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gregor-streaming/gregor/internal/vfs"
+)
+
+// Segment files are named by their base offset, 20 digits, zero-padded, as in
+// Kafka: 00000000000000000000.log, .index, .timeindex. The .log file holds
+// RecordBatch v2 bytes exactly as appended (see batch.go), back to back, with
+// nothing else: no header, no padding.
+const (
+	logSuffix       = ".log"
+	indexSuffix     = ".index"
+	timeIndexSuffix = ".timeindex"
+	deletedSuffix   = ".deleted" // renamed for deletion after file.delete.delay.ms
+	cleanedSuffix   = ".cleaned" // compaction output not yet swapped in
+	swapSuffix      = ".swap"    // compaction output being swapped in
+)
+
+func segmentName(base int64) string { return fmt.Sprintf("%020d", base) }
+
+// parseSegmentName returns the base offset of "<20 digits><suffix>".
+func parseSegmentName(name, suffix string) (int64, bool) {
+	s, ok := strings.CutSuffix(name, suffix)
+	if !ok || len(s) != 20 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 0 {
+		return 0, false
+	}
+	return v, true
+}
+
+// segment is one .log file with its indexes.
+//
+// Fields under "Log.mu" are read with Log.mu held for reading and written with
+// Log.mu held for writing and Log.appendMu held. The in-memory indexes are
+// loaded lazily (loadMu), so idle partitions cost little memory.
+type segment struct {
+	base int64
+	path string // directory + segmentName(base), no suffix
+
+	// Log.mu:
+	size     int64       // published bytes: readers never look past it
+	next     int64       // offset after the last batch (exact for the active segment and loaded ones)
+	loaded   bool        // idx, tidx, maxTs, maxTsOff, bytesSince are valid
+	idx      offsetIndex //
+	tidx     timeIndex   //
+	maxTs    int64       // largest batch max timestamp, -1 if none
+	maxTsOff int64       // lastOffset of the batch holding maxTs, -1 if none
+	firstTs  int64       // max timestamp of the first batch, for segment.ms; -1 unknown
+	created  time.Time   // when this process created or opened the segment
+
+	// Log.appendMu:
+	bytesSince int64 // bytes appended since the last index entry
+
+	loadMu sync.Mutex // serialises loading idx/tidx from files
+
+	fileMu sync.Mutex
+	file   vfs.File // the .log file, opened lazily; closed when the segment is dropped
+}
+
+func newSegment(dir string, base int64, now time.Time) *segment {
+	return &segment{base: base, path: filepath.Join(dir, segmentName(base)), next: base,
+		maxTs: -1, maxTsOff: -1, firstTs: -1, created: now}
+}
+
+func (s *segment) logPath() string  { return s.path + logSuffix }
+func (s *segment) idxPath() string  { return s.path + indexSuffix }
+func (s *segment) tidxPath() string { return s.path + timeIndexSuffix }
+
+// openFile returns the segment's .log file, opening it on first use. The
+// handle is shared: callers use ReadAt/WriteAt only and never close it.
+func (s *segment) openFile(fsys vfs.FS) (vfs.File, error) {
+	s.fileMu.Lock()
+	defer s.fileMu.Unlock()
+	if s.file != nil {
+		return s.file, nil
+	}
+	f, err := fsys.OpenFile(s.logPath(), os.O_RDWR, 0)
+	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnly(err)) {
+		f, err = fsys.OpenFile(s.logPath(), os.O_RDONLY, 0)
+	}
+	if err != nil {
+		return nil, ioErr("open segment", err)
+	}
+	s.file = f
+	return f, nil
+}
+
+// takeFile detaches the open file (for closing later), or nil.
+func (s *segment) takeFile() vfs.File {
+	s.fileMu.Lock()
+	defer s.fileMu.Unlock()
+	f := s.file
+	s.file = nil
+	return f
+}
+
+// indexState is the part of a segment that appending a batch updates.
+type indexState struct {
+	idx        offsetIndex
+	tidx       timeIndex
+	maxTs      int64
+	maxTsOff   int64
+	bytesSince int64
+	firstTs    int64
+}
+
+func newIndexState() indexState { return indexState{maxTs: -1, maxTsOff: -1, firstTs: -1} }
+
+// add records a batch appended at pos (Kafka's LogSegment.append rule).
+func (st *indexState) add(base int64, h BatchHeader, pos int64, interval int64) {
+	if pos == 0 {
+		st.firstTs = h.MaxTimestamp
+	}
+	if h.MaxTimestamp > st.maxTs {
+		st.maxTs = h.MaxTimestamp
+		st.maxTsOff = h.LastOffset()
+	}
+	if st.bytesSince > interval {
+		st.idx = append(st.idx, indexEntry{rel: int32(h.LastOffset() - base), pos: int32(pos)})
+		if n := len(st.tidx); n == 0 || st.maxTs > st.tidx[n-1].ts {
+			st.tidx = append(st.tidx, timeEntry{ts: st.maxTs, rel: int32(st.maxTsOff - base)})
+		}
+		st.bytesSince = 0
+	}
+	st.bytesSince += h.Size()
+}
+
+func (s *segment) state() indexState {
+	return indexState{idx: s.idx, tidx: s.tidx, maxTs: s.maxTs, maxTsOff: s.maxTsOff, bytesSince: s.bytesSince, firstTs: s.firstTs}
+}
+
+func (s *segment) setState(st indexState) {
+	s.idx, s.tidx, s.maxTs, s.maxTsOff, s.bytesSince, s.firstTs = st.idx, st.tidx, st.maxTs, st.maxTsOff, st.bytesSince, st.firstTs
+	s.loaded = true
+}
+
+// finalTimeIndex is tidx plus the closing entry holding the max timestamp.
+func (st *indexState) finalTimeIndex(base int64) timeIndex {
+	t := st.tidx
+	if st.maxTs >= 0 && (len(t) == 0 || st.maxTs > t[len(t)-1].ts) {
+		t = append(t[:len(t):len(t)], timeEntry{ts: st.maxTs, rel: int32(st.maxTsOff - base)})
+	}
+	return t
+}
+
+// indexFull reports whether either index reached segment.index.bytes.
+func (st *indexState) indexFull(limit int64) bool {
+	return int64(len(st.idx)+1)*indexEntrySize > limit || int64(len(st.tidx)+2)*timeIndexEntrySize > limit
+}
+
+// scanIndexes rebuilds the index state of a .log file by reading every batch
+// header in [0, size). It returns the state, the offset after the last batch,
+// and the position of the first bad byte with an ErrCorrupt error if the file
+// does not parse to the end (full: CRCs are checked too).
+func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext int64) (indexState, int64, int64, error) {
+	st := newIndexState()
+	next := max(base, prevNext)
+	sc := newScanner(f, 0, size, full)
+	for {
+		h, pos, _, err := sc.next()
+		if err == errScanEnd {
+			return st, next, size, nil
+		}
+		if err == nil {
+			switch {
+			case h.BaseOffset < next:
+				err = corruptf("%s at position %d: batch offset %d below the expected %d", f.Name(), pos, h.BaseOffset, next)
+			case h.LastOffset()-base > math.MaxInt32:
+				err = corruptf("%s at position %d: offset %d too far from segment base %d", f.Name(), pos, h.LastOffset(), base)
+			}
+		}
+		if err != nil {
+			return st, next, pos, err
+		}
+		st.add(base, h, pos, interval)
+		next = h.LastOffset() + 1
+	}
+}
+
+// writeIndexFiles writes the segment's .index and .timeindex whole and, if
+// sync is set, makes them durable.
+func writeIndexFiles(fsys vfs.FS, s *segment, st indexState, sync bool) error {
+	for _, w := range []struct {
+		path string
+		data []byte
+	}{{s.idxPath(), st.idx.encode()}, {s.tidxPath(), st.finalTimeIndex(s.base).encode()}} {
+		f, err := vfs.Create(fsys, w.path)
+		if err != nil {
+			return ioErr("write index", err)
+		}
+		_, err = f.Write(w.data)
+		if err == nil && sync {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return ioErr("write index", err)
+		}
+	}
+	return nil
+}
+
+func isReadOnly(err error) bool {
+	return errors.Is(ioErr("", err), ErrReadOnly)
+}
