@@ -85,7 +85,7 @@ func encodeImage(img *Image, applied uint64) []byte {
 			e.int32s(p.ISR)
 		}
 	}
-	e.b = binary.BigEndian.AppendUint32(e.b, crc32.Checksum(e.b, castagnoli))
+	e.b = binary.BigEndian.AppendUint32(e.b, crc32Checksum(e.b))
 	return e.b
 }
 
@@ -97,7 +97,7 @@ func decodeImage(b []byte) (img *Image, applied uint64, err error) {
 		return nil, 0, fmt.Errorf("%w: snapshot of %d bytes does not start with %q", ErrCorrupt, len(b), snapshotMagic)
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if got := crc32.Checksum(body, castagnoli); got != sum {
+	if got := crc32Checksum(body); got != sum {
 		return nil, 0, fmt.Errorf("%w: snapshot checksum %08x, stored %08x", ErrCorrupt, got, sum)
 	}
 	d := &decoder{b: body, off: len(snapshotMagic)}
@@ -195,3 +195,5 @@ func imagesEqual(a, b *Image) bool {
 	}
 	return true
 }
+
+func crc32Checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
