@@ -542,8 +542,11 @@ func (b *Broker) Validate() error {
 		errs = append(errs, &ValueError{Name: "controller.listener.names", Value: b.ControllerListenerName,
 			Reason: "must differ from the client listener name " + strconv.Quote(b.ListenerName)})
 	}
+	// The fields behind these were checked above under their flag names.
+	coveredAbove := map[string]bool{"node.id": true, "broker.id": true, "listeners": true,
+		"advertised.listeners": true, "controller.quorum.voters": true, "log.dirs": true}
 	for _, bd := range brokerTable {
-		if bd.get == nil {
+		if bd.get == nil || coveredAbove[bd.Name] {
 			continue
 		}
 		if bd.NullDefault && bd.derive == nil && bd.get(b) == "" {
@@ -566,19 +569,25 @@ func (b *Broker) Validate() error {
 	order := []struct {
 		lo, hi         int64
 		loName, hiName string
+		strict         bool
 	}{
-		{b.GroupMinSessionTimeoutMs, b.GroupMaxSessionTimeoutMs, "group.min.session.timeout.ms", "group.max.session.timeout.ms"},
-		{b.GroupConsumerMinSessionTimeout, b.GroupConsumerSessionTimeoutMs, "group.consumer.min.session.timeout.ms", "group.consumer.session.timeout.ms"},
-		{b.GroupConsumerSessionTimeoutMs, b.GroupConsumerMaxSessionTimeout, "group.consumer.session.timeout.ms", "group.consumer.max.session.timeout.ms"},
-		{b.GroupConsumerMinHeartbeatMs, b.GroupConsumerHeartbeatMs, "group.consumer.min.heartbeat.interval.ms", "group.consumer.heartbeat.interval.ms"},
-		{b.GroupConsumerHeartbeatMs, b.GroupConsumerMaxHeartbeatMs, "group.consumer.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"},
-		{b.LogCleanerMinCompactionLagMs, b.LogCleanerMaxCompactionLagMs, "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms"},
-		{b.BrokerHeartbeatIntervalMs, b.BrokerSessionTimeoutMs - 1, "broker.heartbeat.interval.ms", "broker.session.timeout.ms"},
+		{b.GroupMinSessionTimeoutMs, b.GroupMaxSessionTimeoutMs, "group.min.session.timeout.ms", "group.max.session.timeout.ms", false},
+		{b.GroupConsumerMinSessionTimeout, b.GroupConsumerSessionTimeoutMs, "group.consumer.min.session.timeout.ms", "group.consumer.session.timeout.ms", false},
+		{b.GroupConsumerSessionTimeoutMs, b.GroupConsumerMaxSessionTimeout, "group.consumer.session.timeout.ms", "group.consumer.max.session.timeout.ms", false},
+		{b.GroupConsumerMinHeartbeatMs, b.GroupConsumerHeartbeatMs, "group.consumer.min.heartbeat.interval.ms", "group.consumer.heartbeat.interval.ms", false},
+		{b.GroupConsumerHeartbeatMs, b.GroupConsumerMaxHeartbeatMs, "group.consumer.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms", false},
+		{b.GroupConsumerHeartbeatMs, b.GroupConsumerSessionTimeoutMs, "group.consumer.heartbeat.interval.ms", "group.consumer.session.timeout.ms", true},
+		{b.LogCleanerMinCompactionLagMs, b.LogCleanerMaxCompactionLagMs, "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", false},
+		{b.BrokerHeartbeatIntervalMs, b.BrokerSessionTimeoutMs, "broker.heartbeat.interval.ms", "broker.session.timeout.ms", true},
 	}
 	for _, o := range order {
-		if o.lo > o.hi {
+		if o.lo > o.hi || (o.strict && o.lo == o.hi) {
+			rel := "must not be greater than "
+			if o.strict {
+				rel = "must be less than "
+			}
 			errs = append(errs, &ValueError{Name: o.loName, Value: strconv.FormatInt(o.lo, 10),
-				Reason: "must be less than " + o.hiName})
+				Reason: rel + o.hiName + " (" + strconv.FormatInt(o.hi, 10) + ")"})
 		}
 	}
 	if b.MaxConnections < 0 {
