@@ -134,3 +134,5 @@ func readAll(t testing.TB, l *Log, from int64) [][]byte {
 		from = next
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
