@@ -213,10 +213,15 @@ func TestProposeWithoutQuorum(t *testing.T) {
 	if err == nil {
 		t.Fatal("Propose without a quorum succeeded")
 	}
-	if !errors.Is(err, ErrNotController) && !errors.Is(err, ErrOutcomeUnknown) {
+	// The node may still have been leader when the command was appended
+	// (outcome unknown), or found no controller until ctx ended.
+	switch {
+	case errors.Is(err, ErrOutcomeUnknown):
+	case errors.Is(err, ErrNotController):
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Propose without a quorum: %v, want it to carry the context's error", err)
+		}
+	default:
 		t.Fatalf("Propose without a quorum: %v, want ErrNotController or ErrOutcomeUnknown", err)
-	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Propose without a quorum: %v, want it to carry the context's error", err)
 	}
 }
