@@ -23,6 +23,12 @@ func runCLI(t *testing.T, brokers string, stdin string, args ...string) (string,
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil {
+		// Commands treat cancellation as a normal stop (Ctrl-C); in a test it
+		// means the command hung.
+		t.Fatalf("gregor %s: still running after the test's deadline\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(args, " "), out.String(), errOut.String())
+	}
 	if errOut.Len() > 0 {
 		t.Logf("gregor %s: stderr:\n%s", strings.Join(args, " "), errOut.String())
 	}

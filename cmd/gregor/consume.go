@@ -26,6 +26,7 @@ type consumeOpts struct {
 	exitAtEnd  bool
 	group      string
 	format     string
+	committed  bool
 }
 
 // newConsumeCmd returns "gregor consume TOPIC".
@@ -37,8 +38,9 @@ type consumeOpts struct {
 // -o only where the group has none, and commits what it printed.
 //
 // It runs until interrupted, or until -n records were printed, or with -e
-// until every partition reached the high watermark it had when the command
-// started (records at or above that mark are not printed).
+// until every partition reached the high watermark (with --read-committed the
+// last stable offset) it had when the command started; records at or above
+// that mark are not printed.
 func newConsumeCmd() *cobra.Command {
 	var o consumeOpts
 	cmd := &cobra.Command{
@@ -68,6 +70,7 @@ Absolute and time offsets outside a partition's log are clamped into it.
 	f.BoolVarP(&o.exitAtEnd, "exit-at-end", "e", false, "exit once every partition reached its high watermark as of start")
 	f.StringVarP(&o.group, "group", "g", "", "consume as a member of this consumer group, committing offsets")
 	f.StringVarP(&o.format, "format", "f", `%v\n`, "output format (see above)")
+	f.BoolVar(&o.committed, "read-committed", false, "skip records of aborted and open transactions (read_committed isolation)")
 	return cmd
 }
 
@@ -102,8 +105,11 @@ func runConsume(cmd *cobra.Command, topic string, o *consumeOpts) error {
 		out:    bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10),
 	}
 	var opts []kgo.Opt
+	if o.committed {
+		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
 	if o.group == "" {
-		starts, err := c.directStarts(ctx, spec, o.partitions, o.exitAtEnd)
+		starts, err := c.directStarts(ctx, spec, o.partitions, o.exitAtEnd, o.committed)
 		if err != nil {
 			return err
 		}
@@ -194,8 +200,9 @@ func (c *consumer) partitions(ctx context.Context, want []int32) ([]int32, error
 
 // directStarts lists the offsets of the chosen partitions and returns where
 // to start on each. With exitAtEnd it also fills c.ends with the partitions
-// that have records at or after their start.
-func (c *consumer) directStarts(ctx context.Context, spec offsetSpec, want []int32, exitAtEnd bool) (map[int32]kgo.Offset, error) {
+// that have records at or after their start. The end of a partition is its
+// high watermark, or with readCommitted its last stable offset.
+func (c *consumer) directStarts(ctx context.Context, spec offsetSpec, want []int32, exitAtEnd, readCommitted bool) (map[int32]kgo.Offset, error) {
 	parts, err := c.partitions(ctx, want)
 	if err != nil {
 		return nil, err
@@ -215,7 +222,11 @@ func (c *consumer) directStarts(ctx context.Context, spec offsetSpec, want []int
 	if err != nil {
 		return nil, fmt.Errorf("listing start offsets of %q: %w", c.topic, err)
 	}
-	ends, err := adm.ListEndOffsets(actx, c.topic)
+	listEnds := adm.ListEndOffsets
+	if readCommitted {
+		listEnds = adm.ListCommittedOffsets
+	}
+	ends, err := listEnds(actx, c.topic)
 	if err == nil {
 		err = ends.Error()
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -108,5 +109,19 @@ func TestEnvOrAndBrokerList(t *testing.T) {
 	}
 	if _, err := brokerList(cmd); !errors.Is(err, errUsage) {
 		t.Fatalf("empty broker list: want a usage error, got %v", err)
+	}
+}
+
+func TestShiftOffsetSaturates(t *testing.T) {
+	for _, tc := range []struct{ cur, by, want int64 }{
+		{5, 3, 8},
+		{5, -3, 2},
+		{5, -10, 0},
+		{5, math.MaxInt64, math.MaxInt64},
+		{0, math.MinInt64, 0},
+	} {
+		if got := shiftOffset(tc.cur, tc.by); got != tc.want {
+			t.Errorf("shiftOffset(%d, %d) = %d, want %d", tc.cur, tc.by, got, tc.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -279,7 +280,7 @@ func planReset(ctx context.Context, adm *kadm.Client, committed kadm.OffsetRespo
 				if current < 0 {
 					return nil, fmt.Errorf("%s[%d] has no committed offset to shift; use --to-earliest, --to-latest or --to-offset", topic, p)
 				}
-				row.next, _ = offsetSpec{kind: offsetExact, n: max(0, current+how.n)}.resolve(s.Offset, e.Offset, -1)
+				row.next, _ = offsetSpec{kind: offsetExact, n: shiftOffset(current, how.n)}.resolve(s.Offset, e.Offset, -1)
 			case offsetAfterTime:
 				timeOff := int64(-1)
 				if t, ok := byTime.Lookup(topic, p); ok && t.Err == nil {
@@ -301,4 +302,16 @@ func offsetText(o int64) string {
 		return "-"
 	}
 	return strconv.FormatInt(o, 10)
+}
+
+// shiftOffset returns cur+by limited to [0, MaxInt64] (cur is >= 0), so that
+// a huge --shift-by clamps instead of wrapping around.
+func shiftOffset(cur, by int64) int64 {
+	switch {
+	case by > 0 && cur > math.MaxInt64-by:
+		return math.MaxInt64
+	case cur+by < 0:
+		return 0
+	}
+	return cur + by
 }

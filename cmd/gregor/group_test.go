@@ -273,3 +273,29 @@ func TestGroupActiveMemberBlocksResetAndDelete(t *testing.T) {
 		t.Fatalf("deleted group still listed:\n%s", out)
 	}
 }
+
+// TestGroupStartOffsetWithoutCommit checks that -o picks where a group with
+// no committed offset starts, and that a commit then takes precedence.
+func TestGroupStartOffsetWithoutCommit(t *testing.T) {
+	b := testBrokers(t)
+	mustCLI(t, b, "", "topic", "create", "s")
+	mustCLI(t, b, "r0\nr1\nr2\nr3\nr4\n", "produce", "s")
+	for _, tc := range []struct {
+		group, offset, want string
+	}{
+		{"from-end", "-2", "3 4"},
+		{"from-2", "2", "2 3"},
+		{"from-start", "beginning", "0 1"},
+		{"from-time", "@0", "0 1"},
+	} {
+		out := mustCLI(t, b, "", "consume", "s", "-g", tc.group, "-o", tc.offset, "-n", "2", "-f", `%o `)
+		if strings.TrimSpace(out) != tc.want {
+			t.Errorf("-g %s -o %s: got %q, want %q", tc.group, tc.offset, strings.TrimSpace(out), tc.want)
+		}
+	}
+	// from-2 committed 4; -o is ignored now.
+	out := mustCLI(t, b, "", "consume", "s", "-g", "from-2", "-o", "beginning", "-n", "1", "-f", `%o`)
+	if out != "4" {
+		t.Fatalf("second run of from-2: want offset 4 from the commit, got %q", out)
+	}
+}

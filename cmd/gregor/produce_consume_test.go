@@ -284,3 +284,47 @@ func TestOffsetsClampToLogStart(t *testing.T) {
 		t.Fatalf("reset --to-earliest: want 3, got:\n%s", out)
 	}
 }
+
+// TestConsumeExitAtEndAfterTransaction checks that -e terminates when the
+// last offsets below the high watermark are transaction markers, which a
+// consumer never sees as records.
+func TestConsumeExitAtEndAfterTransaction(t *testing.T) {
+	b := testBrokers(t)
+	mustCLI(t, b, "", "topic", "create", "tx")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b), kgo.TransactionalID("cli-test"), kgo.DefaultProduceTopic("tx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, commit := range []kgo.TransactionEndTry{kgo.TryCommit, kgo.TryAbort, kgo.TryCommit} {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		v := "committed"
+		if commit == kgo.TryAbort {
+			v = "aborted"
+		}
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.EndTransaction(ctx, commit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := mustCLI(t, b, "", "topic", "describe", "tx", "--no-configs")
+	if r := findRow(out, "0"); r == nil || r[7] != "6" {
+		t.Fatalf("want high watermark 6 (3 records, 3 markers), got:\n%s", out)
+	}
+	// read_uncommitted, like kcat's default: aborted data is printed too,
+	// markers never are.
+	out = mustCLI(t, b, "", "consume", "tx", "-e", "-f", `%o:%v `)
+	if strings.TrimSpace(out) != "0:committed 2:aborted 4:committed" {
+		t.Fatalf("consume -e over transactions: got %q", out)
+	}
+	out = mustCLI(t, b, "", "consume", "tx", "-e", "--read-committed", "-f", `%o:%v `)
+	if strings.TrimSpace(out) != "0:committed 4:committed" {
+		t.Fatalf("consume -e --read-committed: got %q", out)
+	}
+}
