@@ -494,3 +494,5 @@ func TestParseListenersAndVoters(t *testing.T) {
 		}
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

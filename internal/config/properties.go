@@ -27,7 +27,6 @@ package config
 // throws in others; Gregor reports it as a SyntaxError.
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -122,30 +121,17 @@ func firstInvalidUTF8(b []byte) int {
 // naturalLines splits at \n, \r and \r\n.
 func naturalLines(s string) []string {
 	var lines []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 0, 4096), len(s)+1)
-	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
-		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
-			if data[i] == '\r' {
-				if i+1 < len(data) {
-					if data[i+1] == '\n' {
-						return i + 2, data[:i], nil
-					}
-					return i + 1, data[:i], nil
-				}
-				if !atEOF {
-					return 0, nil, nil // need to see whether \n follows
-				}
-			}
-			return i + 1, data[:i], nil
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			lines = append(lines, s)
+			break
 		}
-		if atEOF && len(data) > 0 {
-			return len(data), data, nil
+		lines = append(lines, s[:i])
+		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+			i++
 		}
-		return 0, nil, nil
-	})
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
+		s = s[i+1:]
 	}
 	return lines
 }
