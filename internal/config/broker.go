@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 )
@@ -396,6 +397,9 @@ func (b *Broker) Apply(props map[string]string) error {
 	if b.Props == nil {
 		b.Props = map[string]string{}
 	}
+	// Like Kafka without advertised.listeners, the advertised address
+	// follows the listen address until it is set explicitly.
+	following := b.Advertise == followAdvertise(b.Listen)
 	// Apply in table order (controller.listener.names before listeners, so
 	// the split uses the new name), recomputing derived fields of the groups
 	// this call touched.
@@ -418,14 +422,49 @@ func (b *Broker) Apply(props map[string]string) error {
 		bd, _ := lookupBrokerDef(g)
 		bd.set(b, bd.derive(b.Props))
 	}
+	advertised := false
+	for _, p := range kafka {
+		advertised = advertised || p.bd.Name == "advertised.listeners"
+	}
 	for _, o := range ownSettings {
 		for _, p := range own {
 			if p.own.name == o.name {
 				o.set(b, p.val)
+				advertised = advertised || o.name == "advertise"
 			}
 		}
 	}
+	if following && !advertised {
+		b.Advertise = followAdvertise(b.Listen)
+	}
 	return nil
+}
+
+// followAdvertise is the address advertised for listen when none is set:
+// the listen address, with "localhost" for a wildcard host. A zero port
+// stays zero; see AdvertisedAddr.
+func followAdvertise(listen string) string {
+	host, port, err := splitHostPort(listen)
+	if err != nil {
+		return ""
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// AdvertisedAddr returns the host:port to give clients once the client
+// listener is bound to boundPort: Advertise, with its port replaced by
+// boundPort when it is 0 (listen port 0 without an explicit advertised
+// address).
+func (b *Broker) AdvertisedAddr(boundPort int) string {
+	host, port, err := splitHostPort(b.Advertise)
+	if err != nil || port != 0 {
+		return b.Advertise
+	}
+	return net.JoinHostPort(host, strconv.Itoa(boundPort))
 }
 
 // splitClientController finds the controller listener (named ctrlName) and
@@ -533,7 +572,11 @@ func (b *Broker) Validate() error {
 	}
 	check("node-id", strconv.Itoa(int(b.NodeID)), intNorm("node-id", Int, 0, maxInt, ""))
 	check("listen", b.Listen, addrNorm("listen", false))
-	check("advertise", b.Advertise, addrNorm("advertise", true))
+	if _, lport, err := splitHostPort(b.Listen); err == nil && lport == 0 && b.Advertise == followAdvertise(b.Listen) {
+		// Port 0: the server advertises the port it gets (AdvertisedAddr).
+	} else {
+		check("advertise", b.Advertise, addrNorm("advertise", true))
+	}
 	check("data-dir", b.DataDir, nonEmptyNorm("data-dir"))
 	check("http", b.HTTP, httpNorm("http"))
 	check("controller-listen", b.ControllerListen, addrNorm("controller-listen", false))

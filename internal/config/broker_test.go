@@ -496,3 +496,53 @@ func TestParseListenersAndVoters(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestAdvertiseFollowsListen: without an explicit advertised address the
+// broker advertises its listen address, as Kafka does without
+// advertised.listeners; once set explicitly it stays.
+func TestAdvertiseFollowsListen(t *testing.T) {
+	b := DefaultBroker()
+	if err := b.Apply(map[string]string{"listen": ":19092"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Advertise != "localhost:19092" {
+		t.Errorf("Advertise %q", b.Advertise)
+	}
+	if err := b.Apply(map[string]string{"listeners": "PLAINTEXT://10.0.0.5:7000"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Advertise != "10.0.0.5:7000" {
+		t.Errorf("Advertise %q", b.Advertise)
+	}
+	if err := b.Apply(map[string]string{"advertise": "public.example:443"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Apply(map[string]string{"listen": ":7001"}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Advertise != "public.example:443" {
+		t.Errorf("explicit Advertise changed to %q", b.Advertise)
+	}
+
+	// Port 0: valid, and the bound port is advertised.
+	b = DefaultBroker()
+	if err := b.Apply(map[string]string{"listen": "127.0.0.1:0", "controller-listen": "127.0.0.1:0", "http": "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.AdvertisedAddr(40123); got != "127.0.0.1:40123" {
+		t.Errorf("AdvertisedAddr %q", got)
+	}
+	b.Advertise = "h:1"
+	if got := b.AdvertisedAddr(40123); got != "h:1" {
+		t.Errorf("explicit AdvertisedAddr %q", got)
+	}
+	// An explicit advertised port 0 is still an error.
+	b = DefaultBroker()
+	b.Advertise = "h:0"
+	if err := b.Validate(); err == nil || !strings.Contains(err.Error(), `invalid value "h:0" for advertise`) {
+		t.Errorf("got %v", err)
+	}
+}
