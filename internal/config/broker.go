@@ -18,7 +18,7 @@ type Broker struct {
 	// Gregor's own settings; each also has a Kafka property (in brackets).
 	NodeID           int32  // --node-id [node.id, broker.id]
 	Listen           string // --listen, Kafka client listener host:port [listeners]
-	Advertise        string // --advertise, host:port given to clients [advertised.listeners]
+	Advertise        string // --advertise, host:port given to clients, port 0 = the bound port [advertised.listeners]
 	DataDir          string // --data-dir [log.dirs, log.dir]
 	HTTP             string // --http, host:port for /metrics, /healthz, /readyz; "" disables
 	ControllerListen string // --controller-listen, Raft host:port [listeners, CONTROLLER entry]
@@ -227,17 +227,17 @@ func lookupOwn(name string) (ownSetting, bool) {
 	return ownSetting{}, false
 }
 
-// addrNorm validates host:port; advertise addresses need a host and a
-// non-zero port.
+// addrNorm validates host:port; advertised addresses need a host (their
+// port may be 0: the port the listener gets).
 func addrNorm(name string, advertised bool) func(string) (string, error) {
 	return func(v string) (string, error) {
 		s := strings.TrimSpace(v)
-		host, port, err := splitHostPort(s)
+		host, _, err := splitHostPort(s)
 		if err != nil {
 			return "", &ValueError{Name: name, Value: v, Reason: err.Error()}
 		}
-		if advertised && (host == "" || port == 0) {
-			return "", &ValueError{Name: name, Value: v, Reason: "an advertised address needs a host and a non-zero port, as clients connect to it"}
+		if advertised && host == "" {
+			return "", &ValueError{Name: name, Value: v, Reason: "an advertised address needs a host, as clients connect to it (port 0 means the port the listener gets)"}
 		}
 		return s, nil
 	}
@@ -457,8 +457,8 @@ func followAdvertise(listen string) string {
 
 // AdvertisedAddr returns the host:port to give clients once the client
 // listener is bound to boundPort: Advertise, with its port replaced by
-// boundPort when it is 0 (listen port 0 without an explicit advertised
-// address).
+// boundPort when it is 0 (an explicit "host:0", or listen port 0 without an
+// explicit advertised address).
 func (b *Broker) AdvertisedAddr(boundPort int) string {
 	host, port, err := splitHostPort(b.Advertise)
 	if err != nil || port != 0 {
@@ -572,11 +572,7 @@ func (b *Broker) Validate() error {
 	}
 	check("node-id", strconv.Itoa(int(b.NodeID)), intNorm("node-id", Int, 0, maxInt, ""))
 	check("listen", b.Listen, addrNorm("listen", false))
-	if _, lport, err := splitHostPort(b.Listen); err == nil && lport == 0 && b.Advertise == followAdvertise(b.Listen) {
-		// Port 0: the server advertises the port it gets (AdvertisedAddr).
-	} else {
-		check("advertise", b.Advertise, addrNorm("advertise", true))
-	}
+	check("advertise", b.Advertise, addrNorm("advertise", true))
 	check("data-dir", b.DataDir, nonEmptyNorm("data-dir"))
 	check("http", b.HTTP, httpNorm("http"))
 	check("controller-listen", b.ControllerListen, addrNorm("controller-listen", false))

@@ -185,6 +185,7 @@ func TestApplyErrorsAndAtomicity(t *testing.T) {
 		{map[string]string{"listen": "nohost"}, []string{`invalid value "nohost" for listen: want host:port`}, ErrInvalidConfig},
 		{map[string]string{"listen": ":99999"}, []string{`invalid value ":99999" for listen`, "[0, 65535]"}, ErrInvalidConfig},
 		{map[string]string{"advertise": ":9092"}, []string{`invalid value ":9092" for advertise: an advertised address needs a host`}, ErrInvalidConfig},
+		{map[string]string{"advertise": "[::]:x"}, []string{`invalid value "[::]:x" for advertise`}, ErrInvalidConfig},
 		{map[string]string{"data-dir": " "}, []string{`for data-dir: must not be empty`}, ErrInvalidConfig},
 		{map[string]string{"voters": "1@a:9093,1@b:9093"}, []string{`for voters`, "voter id 1 appears twice"}, ErrInvalidConfig},
 		{map[string]string{"voters": "a@b:1"}, []string{`id "a" must be an int >= 0`}, ErrInvalidConfig},
@@ -194,7 +195,7 @@ func TestApplyErrorsAndAtomicity(t *testing.T) {
 		{map[string]string{"listeners": "PLAINTEXT://:1,SSL://:2"}, []string{"Gregor serves clients on one listener"}, ErrInvalidConfig},
 		{map[string]string{"listeners": "localhost:9092"}, []string{`want NAME://host:port`}, ErrInvalidConfig},
 		{map[string]string{"advertised.listeners": "OTHER://h:1"}, []string{"must name exactly the client listener (PLAINTEXT://host:port)"}, ErrInvalidConfig},
-		{map[string]string{"advertised.listeners": "PLAINTEXT://:1"}, []string{"needs a host and a non-zero port"}, ErrInvalidConfig},
+		{map[string]string{"advertised.listeners": "PLAINTEXT://:1"}, []string{"an advertised listener needs a host"}, ErrInvalidConfig},
 		{map[string]string{"offsets.topic.replication.factor": "40000"}, []string{`must be a short >= 1`}, ErrInvalidConfig},
 		{map[string]string{"log.cleaner.min.cleanable.ratio": "2"}, []string{`must be a double in [0.0, 1.0]`}, ErrInvalidConfig},
 	}
@@ -307,7 +308,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{func(b *Broker) { b.NodeID = -1 }, `invalid value "-1" for node-id`},
 		{func(b *Broker) { b.Listen = "bad" }, `invalid value "bad" for listen`},
-		{func(b *Broker) { b.Advertise = "0.0.0.0:0" }, `for advertise: an advertised address needs a host and a non-zero port`},
+		{func(b *Broker) { b.Advertise = ":0" }, `invalid value ":0" for advertise: an advertised address needs a host`},
 		{func(b *Broker) { b.DataDir = "" }, `for data-dir: must not be empty`},
 		{func(b *Broker) { b.ControllerListen = ":9092" }, `invalid value ":9092" for controller-listen: uses the same port as listen (:9092)`},
 		{func(b *Broker) { b.HTTP = "127.0.0.1:9093" }, `for http: uses the same port as controller-listen (:9093)`},
@@ -539,10 +540,15 @@ func TestAdvertiseFollowsListen(t *testing.T) {
 	if got := b.AdvertisedAddr(40123); got != "h:1" {
 		t.Errorf("explicit AdvertisedAddr %q", got)
 	}
-	// An explicit advertised port 0 is still an error.
+	// An explicit advertised port 0 also means the bound port.
 	b = DefaultBroker()
-	b.Advertise = "h:0"
-	if err := b.Validate(); err == nil || !strings.Contains(err.Error(), `invalid value "h:0" for advertise`) {
-		t.Errorf("got %v", err)
+	if err := b.Apply(map[string]string{"advertise": "public.example:0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.AdvertisedAddr(9192); got != "public.example:9192" {
+		t.Errorf("AdvertisedAddr %q", got)
 	}
 }

@@ -170,8 +170,8 @@ func listenersNorm(name string, advertised bool) func(string) (string, error) {
 		}
 		parts := make([]string, len(ls))
 		for i, l := range ls {
-			if advertised && (l.Host == "" || l.Port == 0) {
-				return "", &ValueError{Name: name, Value: v, Reason: "an advertised listener needs a host and a non-zero port"}
+			if advertised && l.Host == "" {
+				return "", &ValueError{Name: name, Value: v, Reason: "an advertised listener needs a host (port 0 means the port the listener gets)"}
 			}
 			parts[i] = l.String()
 		}
