@@ -73,19 +73,20 @@ func TestDefaultBroker(t *testing.T) {
 func TestApplyKafkaNames(t *testing.T) {
 	b := DefaultBroker()
 	err := b.Apply(map[string]string{
-		"node.id":                          "3",
-		"listeners":                        "PLAINTEXT://0.0.0.0:19092, CONTROLLER://0.0.0.0:19093",
-		"advertised.listeners":             "PLAINTEXT://kafka-3.example:19092",
-		"log.dirs":                         "/var/lib/gregor",
-		"log.dir":                          "/ignored/because/log.dirs",
-		"controller.quorum.voters":         "1@a:9093, 2@b:9093,3@c:9093",
-		"num.partitions":                   " 6 ",
-		"default.replication.factor":       "3",
-		"auto.create.topics.enable":        "FALSE",
-		"socket.request.max.bytes":         "1048576",
-		"log.retention.hours":              "24",
-		"log.segment.bytes":                "536870912",
-		"offsets.topic.replication.factor": "1",
+		"node.id":                               "3",
+		"listeners":                             "PLAINTEXT://0.0.0.0:19092, CONTROLLER://0.0.0.0:19093",
+		"advertised.listeners":                  "PLAINTEXT://kafka-3.example:19092",
+		"log.dirs":                              "/var/lib/gregor",
+		"log.dir":                               "/ignored/because/log.dirs",
+		"controller.quorum.voters":              "1@a:9093, 2@b:9093,3@c:9093",
+		"num.partitions":                        " 6 ",
+		"default.replication.factor":            "3",
+		"auto.create.topics.enable":             "FALSE",
+		"socket.request.max.bytes":              "1048576",
+		"log.retention.hours":                   "24",
+		"log.segment.bytes":                     "536870912",
+		"offsets.topic.replication.factor":      "1",
+		"group.coordinator.rebalance.protocols": " classic , consumer ",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,8 @@ func TestApplyKafkaNames(t *testing.T) {
 		b.LogSegmentBytes != 536870912 || b.OffsetsTopicReplicationFactor != 1 {
 		t.Errorf("applied: %+v", b)
 	}
-	if b.Props["num.partitions"] != "6" || b.Props["auto.create.topics.enable"] != "false" {
+	if b.Props["num.partitions"] != "6" || b.Props["auto.create.topics.enable"] != "false" ||
+		b.GroupCoordinatorProtocols != "classic,consumer" {
 		t.Errorf("Props not normalized: %v", b.Props)
 	}
 	if err := b.Validate(); err != nil {
@@ -198,6 +200,8 @@ func TestApplyErrorsAndAtomicity(t *testing.T) {
 		{map[string]string{"advertised.listeners": "PLAINTEXT://:1"}, []string{"an advertised listener needs a host"}, ErrInvalidConfig},
 		{map[string]string{"offsets.topic.replication.factor": "40000"}, []string{`must be a short >= 1`}, ErrInvalidConfig},
 		{map[string]string{"log.cleaner.min.cleanable.ratio": "2"}, []string{`must be a double in [0.0, 1.0]`}, ErrInvalidConfig},
+		{map[string]string{"group.coordinator.rebalance.protocols": "consumer"}, []string{`invalid value "consumer" for group.coordinator.rebalance.protocols: must include classic`}, ErrInvalidConfig},
+		{map[string]string{"group.coordinator.rebalance.protocols": "classic,share"}, []string{`must be a comma-separated list of [classic, consumer]`}, ErrInvalidConfig},
 	}
 	for _, c := range cases {
 		b := DefaultBroker()

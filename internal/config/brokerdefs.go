@@ -365,17 +365,16 @@ func buildBrokerTable() []brokerDef {
 	i64("group.max.session.timeout.ms", Int, 1800000, 0, func(b *Broker) *int64 { return &b.GroupMaxSessionTimeoutMs }, "Largest session timeout a classic member may ask for.")
 	i32("group.max.size", maxInt, 1, func(b *Broker) *int32 { return &b.GroupMaxSize }, "Most members a classic group may have.")
 	g, s = bindString(func(b *Broker) *string { return &b.GroupCoordinatorProtocols })
-	add(ro(custom(listDef("group.coordinator.rebalance.protocols", "classic,consumer", false, "classic", "consumer"),
-		"must be a comma-separated list of [classic, consumer] including classic",
-		func(v string) bool {
-			parts := splitList(v)
-			for _, p := range parts {
-				if p != "classic" && p != "consumer" {
-					return false
-				}
-			}
-			return slices.Contains(parts, "classic")
-		})), "Group protocols the coordinator serves (KIP-848 consumer groups need consumer).", g, s)
+	protocols := listDef("group.coordinator.rebalance.protocols", "classic,consumer", false, "classic", "consumer")
+	listNorm := protocols.normalize
+	protocols = protocols.withNormalizer(func(v string) (string, error) {
+		n, err := listNorm(v)
+		if err == nil && !slices.Contains(splitList(n), "classic") {
+			err = &ValueError{Name: protocols.Name, Value: v, Reason: "must include classic"}
+		}
+		return n, err
+	})
+	add(ro(protocols), "Group protocols the coordinator serves (KIP-848 consumer groups need consumer).", g, s)
 	i64("group.consumer.session.timeout.ms", Int, 45000, 1, func(b *Broker) *int64 { return &b.GroupConsumerSessionTimeoutMs }, "Session timeout of consumer-protocol (KIP-848) members.")
 	i64("group.consumer.min.session.timeout.ms", Int, 45000, 1, func(b *Broker) *int64 { return &b.GroupConsumerMinSessionTimeout }, "Smallest session timeout for consumer-protocol groups.")
 	i64("group.consumer.max.session.timeout.ms", Int, 60000, 1, func(b *Broker) *int64 { return &b.GroupConsumerMaxSessionTimeout }, "Largest session timeout for consumer-protocol groups.")

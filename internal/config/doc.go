@@ -32,6 +32,13 @@
 // they stand for (data-dir over log.dirs), and log.dirs wins over log.dir.
 // Apply is all-or-nothing: on error the Broker is unchanged.
 //
+// The advertised address follows the listen address (a wildcard host
+// becoming localhost) until advertise or advertised.listeners is set, as
+// Kafka advertises its listeners when advertised.listeners is unset; so
+// apply flags through Apply rather than by setting Listen directly. Port 0
+// in an advertised address means the port the listener gets; the server
+// calls Broker.AdvertisedAddr with it once bound.
+//
 // # Topic configuration
 //
 // A topic's effective configuration (ResolveTopic, ResolveTopicAll) and what

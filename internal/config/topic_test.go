@@ -283,3 +283,28 @@ func TestFilter(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// BenchmarkResolveTopic measures resolving one topic with a few overrides
+// and dynamic configs; the broker does this when a topic is loaded or its
+// config changes.
+func BenchmarkResolveTopic(b *testing.B) {
+	static := DefaultBroker()
+	if err := static.Apply(map[string]string{"log.retention.hours": "24", "num.partitions": "3"}); err != nil {
+		b.Fatal(err)
+	}
+	over := map[string]string{"cleanup.policy": "compact", "retention.ms": "1000"}
+	dyn := map[string]string{"log.segment.bytes": "1048576"}
+	for b.Loop() {
+		if _, err := ResolveTopic(over, dyn, static); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDescribeTopic(b *testing.B) {
+	static := DefaultBroker()
+	over := map[string]string{"cleanup.policy": "compact", "retention.ms": "1000"}
+	for b.Loop() {
+		DescribeTopic(over, nil, static)
+	}
+}

@@ -154,8 +154,9 @@ func rangeText(t Type, lo, hi int64) string {
 	return fmt.Sprintf("must be %s in [%d, %d]", noun, lo, hi)
 }
 
-// intNorm returns a normalizer for an Int, Short or Long in [lo, hi]. extra,
-// if not nil, accepts additional values outside the range (gzip's -1).
+// intNorm returns a normalizer for an Int, Short or Long in [lo, hi] (clipped
+// to the type's range). reason, if not empty, replaces the generated
+// expectation text.
 func intNorm(name string, t Type, lo, hi int64, reason string) func(string) (string, error) {
 	tlo, thi, _ := typeBounds(t)
 	lo, hi = max(lo, tlo), min(hi, thi)
