@@ -15,6 +15,7 @@ import (
 // apply applies one decoded command at Raft index index.
 func (b *builder) apply(index uint64, cmd Command) Result {
 	var r Result
+	before := b.mutations
 	switch c := cmd.(type) {
 	case InitCluster:
 		r.Err = b.initCluster(c)
@@ -40,6 +41,9 @@ func (b *builder) apply(index uint64, cmd Command) Result {
 		r.Err = fmt.Errorf("%w: command %T", ErrUnsupportedVersion, cmd)
 	}
 	r.Index = index
+	if b.mutations != before {
+		b.img.Index = index
+	}
 	return r
 }
 
@@ -49,6 +53,7 @@ func (b *builder) initCluster(c InitCluster) error {
 	}
 	if b.img.ClusterID == "" {
 		b.img.ClusterID = c.ClusterID
+		b.mutations++
 	}
 	return nil
 }
@@ -453,6 +458,7 @@ func (b *builder) allocateProducerIDs(c AllocateProducerIDs) (int64, error) {
 		return 0, fmt.Errorf("%w: producer ids exhausted", ErrInvalidRequest)
 	}
 	b.img.NextProducerID = first + c.Count
+	b.mutations++
 	return first, nil
 }
 

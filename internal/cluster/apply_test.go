@@ -235,3 +235,30 @@ func TestCorruptEntrySkipped(t *testing.T) {
 		t.Fatalf("applied %d, want 3", applied)
 	}
 }
+
+// TestBatchingDoesNotChangeImages: nodes batch entries differently; the image,
+// Index included, must not depend on it.
+func TestBatchingDoesNotChangeImages(t *testing.T) {
+	cmds := []Command{
+		InitCluster{ClusterID: "c"},
+		RegisterBroker{ID: 1, Host: "h", Port: 1, Incarnation: uuid.UUID{1}},
+		CreateTopic{Name: "a", ID: id16(1), Partitions: 3, ReplicationFactor: 1},
+		CreateTopic{Name: "a", ID: id16(2), Partitions: 3, ReplicationFactor: 1}, // rejected
+		AllocateProducerIDs{Count: 5},
+		AlterConfigs{Resource: ResourceTopic, Name: "a", Set: map[string]*string{"k": strp("v")}},
+		InitCluster{ClusterID: "other"}, // no-op
+		AlterConfigs{Resource: ResourceTopic, Name: "a", Set: map[string]*string{"k": strp("v")}}, // no-op
+	}
+	one := newFSM(testLogger(t))
+	applyAll(t, one, 1, cmds...)
+	each := newFSM(testLogger(t))
+	for i, c := range cmds {
+		applyAll(t, each, uint64(i+1), c)
+	}
+	if !imagesEqual(one.Image(), each.Image()) {
+		t.Fatalf("batched:\n%s\none by one:\n%s", describe(one.Image()), describe(each.Image()))
+	}
+	if got := one.Image().Index; got != 6 {
+		t.Fatalf("Index %d, want 6 (the last entry that changed something)", got)
+	}
+}

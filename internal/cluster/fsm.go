@@ -128,7 +128,6 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		res[i] = b.apply(l.Index, cmd)
 	}
 	if b.dirty() {
-		b.img.Index = last
 		f.publishLocked(b.img)
 	}
 	f.mu.Unlock()

@@ -13,9 +13,10 @@ import (
 // change copies the topic maps (O(topics)) and that topic's partition slice,
 // never the other topics' partitions.
 type Image struct {
-	// Index is the Raft index of the last entry applied when this image was
-	// published. Entries that change nothing publish no image, so the node's
-	// applied index can be ahead of Index.
+	// Index is the Raft index of the last entry that changed the image; it is
+	// the same on every node for the same content. Entries that change nothing
+	// (rejected commands, retries) publish no image, so the log's applied index
+	// can be ahead of Index.
 	Index uint64
 	// ClusterID is fixed once, by the first controller (InitCluster).
 	ClusterID string
@@ -125,6 +126,9 @@ type builder struct {
 	base, img                                            *Image
 	brokersOwned, topicsOwned, byIDOwned, brokerCfgOwned bool
 	ownedTopics                                          map[*TopicImage]bool
+	// mutations counts calls that change img; apply compares it around each
+	// command to tell whether the command changed anything.
+	mutations int
 }
 
 func newBuilder(base *Image) *builder {
@@ -134,13 +138,10 @@ func newBuilder(base *Image) *builder {
 }
 
 // dirty reports whether any change was made.
-func (b *builder) dirty() bool {
-	i, o := b.img, b.base
-	return b.brokersOwned || b.topicsOwned || b.byIDOwned || b.brokerCfgOwned ||
-		i.ClusterID != o.ClusterID || i.NextProducerID != o.NextProducerID || i.ControllerID != o.ControllerID
-}
+func (b *builder) dirty() bool { return b.mutations > 0 }
 
 func (b *builder) brokers() map[int32]BrokerInfo {
+	b.mutations++
 	if !b.brokersOwned {
 		b.img.Brokers = cloneMap(b.img.Brokers)
 		b.brokersOwned = true
@@ -149,6 +150,7 @@ func (b *builder) brokers() map[int32]BrokerInfo {
 }
 
 func (b *builder) brokerConfigs() map[string]map[string]string {
+	b.mutations++
 	if !b.brokerCfgOwned {
 		b.img.BrokerConfigs = cloneMap(b.img.BrokerConfigs)
 		b.brokerCfgOwned = true
@@ -157,6 +159,7 @@ func (b *builder) brokerConfigs() map[string]map[string]string {
 }
 
 func (b *builder) topicMaps() (map[string]*TopicImage, map[[16]byte]*TopicImage) {
+	b.mutations++
 	if !b.topicsOwned {
 		b.img.Topics = cloneMap(b.img.Topics)
 		b.topicsOwned = true
@@ -192,6 +195,7 @@ func (b *builder) own(t *TopicImage) {
 // and its Partitions slice are new; Configs and each partition's Replicas/ISR
 // stay shared and must be replaced, never written in place.
 func (b *builder) mutableTopic(t *TopicImage) *TopicImage {
+	b.mutations++
 	if b.ownedTopics[t] {
 		return t
 	}
