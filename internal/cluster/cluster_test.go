@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -224,4 +225,27 @@ func TestProposeWithoutQuorum(t *testing.T) {
 	default:
 		t.Fatalf("Propose without a quorum: %v, want ErrNotController or ErrOutcomeUnknown", err)
 	}
+}
+
+// TestCloseLeavesNoGoroutines: after every node of a cluster closes, the
+// goroutines they started (raft, transport, mux, forwarding) are gone.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	baseline := runtime.NumGoroutine()
+	c := newTestCluster(t, 3)
+	for _, n := range c.nodes {
+		waitReady(t, n)
+	}
+	for _, n := range c.nodes {
+		register(t, n, n.cfg.NodeID) // two of them forward
+	}
+	for i := range c.nodes {
+		c.stop(i)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n > baseline {
+			buf := make([]byte, 1<<16)
+			return fmt.Errorf("%d goroutines, %d before the cluster:\n%s", n, baseline, buf[:runtime.Stack(buf, true)])
+		}
+		return nil
+	})
 }
