@@ -246,7 +246,7 @@ func TestBatchingDoesNotChangeImages(t *testing.T) {
 		CreateTopic{Name: "a", ID: id16(2), Partitions: 3, ReplicationFactor: 1}, // rejected
 		AllocateProducerIDs{Count: 5},
 		AlterConfigs{Resource: ResourceTopic, Name: "a", Set: map[string]*string{"k": strp("v")}},
-		InitCluster{ClusterID: "other"}, // no-op
+		InitCluster{ClusterID: "other"},                                                           // no-op
 		AlterConfigs{Resource: ResourceTopic, Name: "a", Set: map[string]*string{"k": strp("v")}}, // no-op
 	}
 	one := newFSM(testLogger(t))
