@@ -490,8 +490,8 @@ func splitClientController(ls []Listener, ctrlName string) (client, ctrl *Listen
 // returns it). NAME is a flag name upper-cased with '-' as '_'
 // (GREGOR_DATA_DIR for --data-dir) or a Kafka broker property upper-cased
 // with '.' as '_' (GREGOR_NUM_PARTITIONS for num.partitions). Flag names are
-// tried first. GREGOR_CONFIG (the --config file) is the command's business
-// and skipped here; other GREGOR_ variables that name nothing are logged at
+// tried first. GREGOR_CONFIG and GREGOR_LOG_LEVEL (--config, --log-level)
+// are the command's business and skipped here; other GREGOR_ variables that name nothing are logged at
 // warn level and skipped, since the command may define variables of its own.
 // Errors are as for Apply, naming the variable's config name.
 func (b *Broker) ApplyEnv(environ []string) error {
@@ -502,8 +502,8 @@ func (b *Broker) ApplyEnv(environ []string) error {
 			continue
 		}
 		raw := strings.ToLower(strings.TrimPrefix(k, "GREGOR_"))
-		if raw == "config" {
-			continue
+		if raw == "config" || raw == "log_level" {
+			continue // the command's own flags
 		}
 		if o, ok := lookupOwn(strings.ReplaceAll(raw, "_", "-")); ok {
 			props[o.name] = v

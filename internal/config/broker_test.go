@@ -261,6 +261,7 @@ func TestApplyEnv(t *testing.T) {
 		"GREGOR_NUM_PARTITIONS=12",
 		"GREGOR_LOG_RETENTION_MS=1000",
 		"GREGOR_CONFIG=/etc/gregor.properties",
+		"GREGOR_LOG_LEVEL=debug",
 		"GREGOR_SOMETHING_ELSE=1",
 		"NOT_GREGOR_LISTEN=:1",
 	})
@@ -271,7 +272,7 @@ func TestApplyEnv(t *testing.T) {
 		b.Voters != "4@h:19093" || b.HTTP != "" || b.NumPartitions != 12 || b.LogRetentionMs != 1000 {
 		t.Errorf("%+v", b)
 	}
-	if !strings.Contains(buf.String(), "GREGOR_SOMETHING_ELSE") || strings.Contains(buf.String(), "GREGOR_CONFIG") {
+	if !strings.Contains(buf.String(), "GREGOR_SOMETHING_ELSE") || strings.Contains(buf.String(), "GREGOR_CONFIG") || strings.Contains(buf.String(), "GREGOR_LOG_LEVEL") {
 		t.Errorf("log: %s", buf.String())
 	}
 	err = DefaultBroker().ApplyEnv([]string{"GREGOR_NUM_PARTITIONS=zero"})

@@ -464,6 +464,14 @@ func LookupBroker(name string) (Def, bool) {
 // by name: *UnknownError for an unknown name, *ReadOnlyError for a property
 // that cannot change at runtime, *ValueError for a bad value.
 func ValidateBrokerDynamic(m map[string]string) error {
+	_, err := NormalizeBrokerDynamic(m)
+	return err
+}
+
+// NormalizeBrokerDynamic is ValidateBrokerDynamic that also returns the
+// values in normalized form, ready to store. On error the map is nil. m is
+// not modified.
+func NormalizeBrokerDynamic(m map[string]string) (map[string]string, error) {
 	var errs []error
 	norm := map[string]string{}
 	for _, name := range sortedKeys(m) {
@@ -489,5 +497,8 @@ func ValidateBrokerDynamic(m map[string]string) error {
 		errs = append(errs, &ValueError{Name: "log.cleaner.min.compaction.lag.ms", Value: lo,
 			Reason: "must not be greater than log.cleaner.max.compaction.lag.ms (" + hi + ")"})
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return norm, nil
 }

@@ -212,6 +212,14 @@ func LookupTopic(name string) (Def, bool) {
 // a *ValueError (ErrInvalidConfig). It also checks pairs that only make sense
 // together (min.compaction.lag.ms <= max.compaction.lag.ms when both are set).
 func ValidateTopicConfigs(m map[string]string) error {
+	_, err := NormalizeTopicConfigs(m)
+	return err
+}
+
+// NormalizeTopicConfigs is ValidateTopicConfigs that also returns the
+// values in normalized form (see Def.Normalize), ready to store. On error the
+// map is nil. m is not modified.
+func NormalizeTopicConfigs(m map[string]string) (map[string]string, error) {
 	var errs []error
 	norm := make(map[string]string, len(m))
 	for _, name := range sortedKeys(m) {
@@ -230,7 +238,10 @@ func ValidateTopicConfigs(m map[string]string) error {
 	if err := checkCompactionLag(norm); err != nil {
 		errs = append(errs, err)
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return norm, nil
 }
 
 // checkCompactionLag reports min.compaction.lag.ms > max.compaction.lag.ms

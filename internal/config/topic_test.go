@@ -308,3 +308,27 @@ func BenchmarkDescribeTopic(b *testing.B) {
 		DescribeTopic(over, nil, static)
 	}
 }
+
+func TestNormalizeConfigs(t *testing.T) {
+	in := map[string]string{"retention.ms": " +1000 ", "cleanup.policy": "compact , delete", "preallocate": "TRUE", "min.cleanable.dirty.ratio": "1"}
+	got, err := NormalizeTopicConfigs(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"retention.ms": "1000", "cleanup.policy": "compact,delete", "preallocate": "true", "min.cleanable.dirty.ratio": "1.0"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	if in["retention.ms"] != " +1000 " {
+		t.Error("input modified")
+	}
+	if m, err := NormalizeTopicConfigs(map[string]string{"retention.ms": "x"}); err == nil || m != nil {
+		t.Errorf("%v %v", m, err)
+	}
+	bm, err := NormalizeBrokerDynamic(map[string]string{"log.retention.ms": " 5 ", "unclean.leader.election.enable": "True"})
+	if err != nil || bm["log.retention.ms"] != "5" || bm["unclean.leader.election.enable"] != "true" {
+		t.Errorf("%v %v", bm, err)
+	}
+}
