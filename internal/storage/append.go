@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"math"
 	"os"
 
@@ -184,7 +186,11 @@ func (l *Log) appendBatchesLocked(batches []byte, hs []BatchHeader, cfg *Config)
 	}
 	info := AppendInfo{BaseOffset: hs[0].BaseOffset, AppendTime: -1, MaxTimestamp: -1}
 	p := batches
+	gap := false
 	for _, h := range hs {
+		l.mu.RLock()
+		gap = gap || h.BaseOffset != l.mu.leo
+		l.mu.RUnlock()
 		if h.PartitionLeaderEpoch >= 0 && h.PartitionLeaderEpoch > l.LatestEpoch() {
 			if err := l.assignEpochLocked(h.PartitionLeaderEpoch, h.BaseOffset); err != nil {
 				return info, false, err
@@ -200,10 +206,14 @@ func (l *Log) appendBatchesLocked(batches []byte, hs []BatchHeader, cfg *Config)
 		info.MaxTimestamp = max(info.MaxTimestamp, h.MaxTimestamp)
 		l.unflushed += int64(h.NumRecords)
 	}
-	flush := false
+	// A gap (compacted leader log) is synced at once: recovery treats a gap
+	// past the recovery point as damage.
+	flush := gap
 	if l.unflushed >= cfg.FlushMessages {
-		l.unflushed = 0
 		flush = true
+	}
+	if flush {
+		l.unflushed = 0
 	}
 	return info, flush, nil
 }
@@ -291,43 +301,35 @@ func (l *Log) rollLocked(base int64, reason string) (*segment, error) {
 	if base < oldNext {
 		return nil, fmt.Errorf("storage: roll to %d below the log end offset %d", base, oldNext)
 	}
-	f, err := old.openFile(l.fs)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		err = ioErr("sync segment", err)
-		l.fail(err)
-		return nil, err
-	}
-	if err := writeIndexFiles(l.fs, old, st, true); err != nil {
+	// The old segment's data and index files are fsynced by the next Sync
+	// (one is started in the background below), not here: a roll must not
+	// stall appends behind a 1 GiB fsync.
+	if err := writeIndexFiles(l.fs, old, st, false); err != nil {
 		return nil, err
 	}
 	s := newSegment(l.dir, base, l.now())
 	s.loaded = true
+	// The new file's directory entry is made durable by the next sync,
+	// after the old segment's data (syncDir): were it durable first, a crash
+	// could leave the new segment behind a torn old one, a gap in offsets.
 	nf, err := l.fs.OpenFile(s.logPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, ioErr("create segment", err)
 	}
-	if err := l.fs.SyncDir(l.dir); err != nil {
-		nf.Close()
-		_ = l.fs.Remove(s.logPath())
-		return nil, ioErr("sync partition dir", err)
-	}
 	s.file = nf
+	s.dirDirty = true
 	l.mu.Lock()
 	segs := make([]*segment, len(l.mu.segs), len(l.mu.segs)+1)
 	copy(segs, l.mu.segs)
 	l.mu.segs = append(segs, s)
-	if oldNext > l.mu.recoveryPoint {
-		l.mu.recoveryPoint = oldNext
-		l.synced.Store(oldNext)
-	}
+	l.mu.unsynced = append(slices.Clip(l.mu.unsynced), old)
 	l.mu.Unlock()
-	l.logger.Debug("rolled segment", "base-offset", base, "reason", reason)
-	if err := l.checkpoint(false); err != nil {
-		l.logger.Warn("cannot write checkpoint after roll", "err", err)
-	}
+	l.logger.Debug("rolled segment", "base-offset", base, "reason", reason, "old-end", oldNext)
+	l.bg.Go(func() {
+		if _, err := l.Sync(); err != nil && !errors.Is(err, ErrClosed) {
+			l.logger.Warn("background sync after roll failed", "err", err)
+		}
+	})
 	return s, nil
 }
 

@@ -18,7 +18,11 @@ import (
 	"github.com/gregor-streaming/gregor/internal/vfs"
 )
 
-var crashIterations = flag.Int("crash.iterations", 400, "random crash points per TestCrashRandom run")
+var (
+	crashIterations = flag.Int("crash.iterations", 400, "random crash points per TestCrashRandom run")
+	crashSeed       = flag.Uint64("crash.seed", 0, "seed for TestCrashRandom (0 = time)")
+	crashFrom       = flag.Int("crash.from", 0, "first TestCrashRandom iteration (to replay one)")
+)
 
 // TestCrashRandom runs a random workload (appends, syncs, rolls, DeleteRecords,
 // clean close and reopen) on the crash-simulating FS, takes a crash snapshot
@@ -35,9 +39,12 @@ func TestCrashRandom(t *testing.T) {
 	}
 	start := time.Now()
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if *crashSeed != 0 {
+		seed = *crashSeed
+	}
+	t.Logf("seed %d (replay with -crash.seed=%d -crash.from=N)", seed, seed)
 	ran := 0
-	for i := 0; i < iters && time.Since(start) < budget; i++ {
+	for i := *crashFrom; i < iters && time.Since(start) < budget; i++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
 		crashOnce(t, rng, i)
 		if t.Failed() {
@@ -127,7 +134,7 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 	l.Close()
 
 	// Recover the snapshot.
-	r, err := Open("/data/t-0", cfg, Options{FS: snap, Logger: discardLogger()})
+	r, err := Open("/data/t-0", cfg, Options{FS: snap, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatalf("iteration %d: open after crash at op %d: %v", iter, crashAt, err)
 	}
@@ -160,7 +167,7 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 		}
 	}
 	if len(got) > 0 && next != r.LogEndOffset() {
-		t.Fatalf("iteration %d: last batch ends at %d, LEO %d", iter, next, r.LogEndOffset())
+		t.Fatalf("iteration %d: last batch ends at %d, LEO %d crashAt %d\n%s", iter, next, r.LogEndOffset(), crashAt, state(r))
 	}
 	// New appends continue at the next offset and survive a crash once synced.
 	leo := r.LogEndOffset()

@@ -1,10 +1,7 @@
 package storage
 
 import (
-	"path/filepath"
 	"slices"
-
-	"github.com/gregor-streaming/gregor/internal/vfs"
 )
 
 // The leader-epoch cache: (epoch, start offset) pairs, epochs and offsets
@@ -77,7 +74,7 @@ func (l *Log) assignEpochLocked(epoch int32, start int64) error {
 }
 
 func (l *Log) writeEpochs(es []epochEntry) error {
-	if err := vfs.WriteFileAtomic(l.fs, filepath.Join(l.dir, epochCheckpointFile), encodeEpochs(es)); err != nil {
+	if err := l.writeFileAtomic(epochCheckpointFile, encodeEpochs(es)); err != nil {
 		return ioErr("write leader epoch checkpoint", err)
 	}
 	return nil

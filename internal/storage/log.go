@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,6 +108,9 @@ type Log struct {
 		epochs        []epochEntry // copy-on-write
 		closed        bool
 		failed        error // set when an fsync failed: the page cache state is unknown
+		// unsynced are rolled segments whose data and index files the
+		// next sync must fsync (roll does not wait for the disk).
+		unsynced []*segment
 		lastSync      time.Time
 	}
 
@@ -118,6 +122,7 @@ type Log struct {
 	synced atomic.Int64 // mirror of mu.recoveryPoint for lock-free SyncedOffset
 
 	del deleter
+	bg  goGroup // background syncs started by roll
 }
 
 // Topic is the topic parsed from the directory name "<topic>-<partition>".
@@ -322,7 +327,11 @@ func (l *Log) open() error {
 		if rebuildEpochs {
 			from = 0
 		}
-		if err := l.recover(from, rebuildEpochs); err != nil {
+		strictFrom := ckpt.recoveryPoint
+		if !haveCkpt {
+			strictFrom = math.MaxInt64 // compacted segments may have gaps
+		}
+		if err := l.recover(from, strictFrom, rebuildEpochs); err != nil {
 			return err
 		}
 	}
@@ -348,7 +357,7 @@ func (l *Log) open() error {
 // batch, truncates at the first bad byte, drops later segments, rebuilds the
 // indexes of what it scanned and makes it durable. With epochs set it also
 // rebuilds the leader-epoch cache from the batches (scanning everything).
-func (l *Log) recover(from int64, epochs bool) error {
+func (l *Log) recover(from, strictFrom int64, epochs bool) error {
 	segs := l.mu.segs
 	k := sort.Search(len(segs), func(i int) bool { return segs[i].base > from }) - 1
 	k = max(k, 0)
@@ -365,7 +374,7 @@ func (l *Log) recover(from int64, epochs bool) error {
 		if err != nil {
 			return err
 		}
-		st, next, badPos, err := scanIndexes(f, s.base, s.size, interval, true, prevNext)
+		st, next, badPos, err := scanIndexes(f, s.base, s.size, interval, true, prevNext, strictFrom)
 		if err != nil && !errors.Is(err, ErrCorrupt) {
 			return err
 		}
@@ -492,7 +501,7 @@ func (l *Log) loadSegment(s *segment) error {
 		}
 		var n int64
 		var bad int64
-		st, n, bad, err = scanIndexes(f, s.base, size, l.cfg.Load().IndexIntervalBytes, false, 0)
+		st, n, bad, err = scanIndexes(f, s.base, size, l.cfg.Load().IndexIntervalBytes, false, 0, math.MaxInt64)
 		if err != nil {
 			l.logger.Error("segment unreadable", "segment", s.logPath(), "position", bad, "err", err)
 			return err
@@ -574,7 +583,7 @@ func (l *Log) checkpoint(clean bool) error {
 	if c == l.lastCkpt {
 		return nil
 	}
-	if err := vfs.WriteFileAtomic(l.fs, filepath.Join(l.dir, partitionCheckpointFile), c.encode()); err != nil {
+	if err := l.writeFileAtomic(partitionCheckpointFile, c.encode()); err != nil {
 		return ioErr("write partition checkpoint", err)
 	}
 	l.lastCkpt = c
@@ -637,6 +646,7 @@ func (l *Log) Close() error {
 	l.syncMu.Lock()
 	l.syncMu.cond.Broadcast()
 	l.syncMu.Unlock()
+	l.bg.Wait()
 	if err == nil && failed == nil && !l.ckptClean {
 		err = l.checkpoint(true)
 	}
@@ -666,8 +676,8 @@ func (l *Log) flushForClose() error {
 			return ioErr("truncate segment", err)
 		}
 	}
-	if err := f.Sync(); err != nil {
-		return ioErr("sync segment", err)
+	if _, err := l.syncOnce(); err != nil {
+		return err
 	}
 	if loaded {
 		if err := writeIndexFiles(l.fs, s, st, true); err != nil {
@@ -710,6 +720,7 @@ func (l *Log) Delete() error {
 	l.syncMu.Lock()
 	l.syncMu.cond.Broadcast()
 	l.syncMu.Unlock()
+	l.bg.Wait()
 	target := fmt.Sprintf("%s.%d-delete", l.dir, time.Now().UnixNano())
 	if err := l.fs.Rename(l.dir, target); err != nil {
 		return ioErr("rename deleted partition", err)

@@ -61,6 +61,7 @@ type segment struct {
 	maxTs    int64       // largest batch max timestamp, -1 if none
 	maxTsOff int64       // lastOffset of the batch holding maxTs, -1 if none
 	firstTs  int64       // max timestamp of the first batch, for segment.ms; -1 unknown
+	dirDirty bool        // the .log file's directory entry may not be durable yet
 	created  time.Time   // when this process created or opened the segment
 
 	// Log.appendMu:
@@ -166,8 +167,11 @@ func (st *indexState) indexFull(limit int64) bool {
 // scanIndexes rebuilds the index state of a .log file by reading every batch
 // header in [0, size). It returns the state, the offset after the last batch,
 // and the position of the first bad byte with an ErrCorrupt error if the file
-// does not parse to the end (full: CRCs are checked too).
-func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext int64) (indexState, int64, int64, error) {
+// does not parse to the end (full: CRCs are checked too). Past strictFrom,
+// offsets must be contiguous: the leader never leaves gaps and a follower
+// syncs after a gap (AppendBatches), so a jump there is a damaged base offset
+// (it is not covered by the CRC) or a tail lost before a later segment.
+func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext, strictFrom int64) (indexState, int64, int64, error) {
 	st := newIndexState()
 	next := max(base, prevNext)
 	sc := newScanner(f, 0, size, full)
@@ -180,6 +184,8 @@ func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext int
 			switch {
 			case h.BaseOffset < next:
 				err = corruptf("%s at position %d: batch offset %d below the expected %d", f.Name(), pos, h.BaseOffset, next)
+			case next >= strictFrom && h.BaseOffset != next:
+				err = corruptf("%s at position %d: batch offset %d, expected %d past the recovery point", f.Name(), pos, h.BaseOffset, next)
 			case h.LastOffset()-base > math.MaxInt32:
 				err = corruptf("%s at position %d: offset %d too far from segment base %d", f.Name(), pos, h.LastOffset(), base)
 			}

@@ -1,5 +1,15 @@
 package storage
 
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/gregor-streaming/gregor/internal/vfs"
+)
+
 // Sync is group commit: it blocks until every batch appended before the call
 // is durable (fsync of the active segment's data; index files are not synced,
 // recovery rebuilds them) and returns the durable end offset. Callers that
@@ -64,15 +74,41 @@ func (l *Log) syncOnce() (int64, error) {
 	l.mu.RLock()
 	s := l.mu.segs[len(l.mu.segs)-1]
 	end, gen := l.mu.leo, l.mu.truncGen
+	closed := l.mu.unsynced
 	l.mu.RUnlock()
 	if err := l.syncErr(); err != nil {
 		return l.synced.Load(), err
+	}
+	// Rolled segments first: data and index files, so that everything below
+	// the recovery point can be trusted without a scan.
+	for _, c := range closed {
+		if err := l.syncClosed(c); err != nil {
+			if !l.isLive(c) {
+				continue // retired meanwhile: its file may be closed already
+			}
+			err = ioErr("fsync", err)
+			l.fail(err)
+			return l.synced.Load(), err
+		}
+	}
+	l.mu.RLock()
+	dirDirty := s.dirDirty
+	l.mu.RUnlock()
+	if dirDirty {
+		if err := l.fs.SyncDir(l.dir); err != nil {
+			err = ioErr("fsync partition dir", err)
+			l.fail(err)
+			return l.synced.Load(), err
+		}
+		l.mu.Lock()
+		s.dirDirty = false
+		l.mu.Unlock()
 	}
 	f, err := s.openFile(l.fs)
 	if err != nil {
 		return l.synced.Load(), err
 	}
-	if err := f.Sync(); err != nil {
+	if err := f.Sync(); err != nil && l.isLive(s) {
 		err = ioErr("fsync", err)
 		l.fail(err)
 		return l.synced.Load(), err
@@ -82,9 +118,94 @@ func (l *Log) syncOnce() (int64, error) {
 		l.mu.recoveryPoint = end
 		l.synced.Store(end)
 	}
+	if len(closed) > 0 {
+		l.mu.unsynced = slices.DeleteFunc(slices.Clone(l.mu.unsynced), func(x *segment) bool { return slices.Contains(closed, x) })
+	}
 	l.mu.lastSync = l.now()
 	l.mu.Unlock()
 	return l.synced.Load(), nil
+}
+
+// syncDir makes the partition directory's entries durable. Rolled segments
+// still waiting for their fsync are synced first, so that a new segment's entry
+// never becomes durable before the data of the segment it follows.
+func (l *Log) syncDir() error {
+	l.mu.RLock()
+	closed := l.mu.unsynced
+	l.mu.RUnlock()
+	for _, c := range closed {
+		if err := l.syncClosed(c); err != nil && l.isLive(c) {
+			return ioErr("fsync", err)
+		}
+	}
+	if err := l.fs.SyncDir(l.dir); err != nil {
+		return ioErr("fsync partition dir", err)
+	}
+	l.mu.Lock()
+	l.mu.unsynced = slices.DeleteFunc(slices.Clone(l.mu.unsynced), func(x *segment) bool { return slices.Contains(closed, x) })
+	for _, s := range l.mu.segs {
+		s.dirDirty = false
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// writeFileAtomic writes name in the partition directory atomically: .tmp,
+// fsync, rename, then syncDir.
+func (l *Log) writeFileAtomic(name string, data []byte) error {
+	path := filepath.Join(l.dir, name)
+	tmp := path + ".tmp"
+	f, err := vfs.Create(l.fs, tmp)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = l.fs.Rename(tmp, path)
+	}
+	if err != nil {
+		return err
+	}
+	return l.syncDir()
+}
+
+// syncClosed fsyncs a rolled segment's .log, .index and .timeindex.
+func (l *Log) syncClosed(s *segment) error {
+	f, err := s.openFile(l.fs)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	for _, p := range []string{s.idxPath(), s.tidxPath()} {
+		f, err := l.fs.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isLive reports whether s is still one of the log's segments.
+func (l *Log) isLive(s *segment) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return !l.mu.closed && slices.Contains(l.mu.segs, s)
 }
 
 // SyncedOffset is the durable end offset: every batch below it survives a

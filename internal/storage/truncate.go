@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sort"
@@ -77,7 +78,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		l.fail(err)
 		return err
 	}
-	st, next, bad, err := scanIndexes(f, s.base, cut, l.cfg.Load().IndexIntervalBytes, false, 0)
+	st, next, bad, err := scanIndexes(f, s.base, cut, l.cfg.Load().IndexIntervalBytes, false, 0, math.MaxInt64)
 	if err != nil {
 		l.logger.Error("segment unreadable after truncation", "position", bad, "err", err)
 		return err
@@ -138,8 +139,8 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 		nf = f
 	}
 	s.file = nf
-	if err := l.fs.SyncDir(l.dir); err != nil {
-		return ioErr("sync partition dir", err)
+	if err := l.syncDir(); err != nil {
+		return err
 	}
 	l.mu.Lock()
 	l.mu.segs = []*segment{s}
@@ -177,9 +178,12 @@ func (l *Log) retireSegmentsLocked(segs []*segment) error {
 			files = append(files, f)
 		}
 	}
-	if err := l.fs.SyncDir(l.dir); err != nil {
-		return ioErr("sync partition dir", err)
+	if err := l.syncDir(); err != nil {
+		return err
 	}
+	l.mu.Lock()
+	l.mu.unsynced = slices.DeleteFunc(slices.Clone(l.mu.unsynced), func(x *segment) bool { return slices.Contains(segs, x) })
+	l.mu.Unlock()
 	l.del.schedule(l.delay(), files, paths, "")
 	return nil
 }
