@@ -3,9 +3,9 @@ package storage
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/gregor-streaming/gregor/internal/vfs"
 )

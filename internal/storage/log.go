@@ -111,7 +111,7 @@ type Log struct {
 		// unsynced are rolled segments whose data and index files the
 		// next sync must fsync (roll does not wait for the disk).
 		unsynced []*segment
-		lastSync      time.Time
+		lastSync time.Time
 	}
 
 	syncMu struct {
