@@ -51,6 +51,9 @@ var (
 	// ErrCorrupt: bytes from disk or network (a log entry, a snapshot, an RPC
 	// frame) do not decode. It is a class of its own: never retried, always logged.
 	ErrCorrupt = errors.New("cluster: corrupt metadata encoding")
+	// ErrClusterIDMismatch: Config.ClusterID names another cluster than the
+	// metadata log in Config.Dir belongs to (Kafka's INCONSISTENT_CLUSTER_ID).
+	ErrClusterIDMismatch = errors.New("cluster: cluster id mismatch")
 	// ErrUnsupportedVersion: an entry, snapshot or RPC frame of a format version this
 	// binary does not know (written by a newer Gregor).
 	ErrUnsupportedVersion = errors.New("cluster: unsupported format version")

@@ -395,8 +395,19 @@ func (n *Node) retryWait(ctx context.Context, changed <-chan struct{}, backoff *
 // WaitReady blocks until a controller is known and this node's image holds
 // every entry committed before the call (on a follower: the controller's
 // applied index at a barrier), including the cluster id. Errors: ctx's error,
-// or ErrClosed.
+// ErrClosed, or ErrClusterIDMismatch if Config.ClusterID is set and the log
+// belongs to another cluster.
 func (n *Node) WaitReady(ctx context.Context) error {
+	if err := n.waitReady(ctx); err != nil {
+		return err
+	}
+	if want, got := n.cfg.ClusterID, n.Image().ClusterID; want != "" && got != want {
+		return fmt.Errorf("%w: the metadata log in %s belongs to cluster %q, configured %q", ErrClusterIDMismatch, n.cfg.Dir, got, want)
+	}
+	return nil
+}
+
+func (n *Node) waitReady(ctx context.Context) error {
 	backoff := 5 * time.Millisecond
 	for {
 		st := n.state()

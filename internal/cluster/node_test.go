@@ -96,3 +96,22 @@ func TestSingleNodeLifecycle(t *testing.T) {
 		t.Fatalf("producer ids after restart start at %d, want %d", c.FirstProducerID, b.FirstProducerID+1000)
 	}
 }
+
+func TestConfiguredClusterID(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, 1, dir)
+	cfg.ClusterID = "MkU3OEVBNTcwNTJENDM2Qk"
+	n := startNode(t, cfg)
+	waitReady(t, n)
+	if got := n.Image().ClusterID; got != cfg.ClusterID {
+		t.Fatalf("cluster id %q, want the configured %q", got, cfg.ClusterID)
+	}
+	n.Close()
+	cfg.ClusterID = "another"
+	n2 := startNode(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := n2.WaitReady(ctx); !errors.Is(err, ErrClusterIDMismatch) {
+		t.Fatalf("WaitReady with another cluster id: %v, want ErrClusterIDMismatch", err)
+	}
+}
