@@ -162,13 +162,23 @@ func newClient(cmd *cobra.Command, opts ...kgo.Opt) (*kgo.Client, error) {
 // newAdmin builds a kadm client over a fresh kgo client (see newClient). The
 // caller must call the returned close function.
 func newAdmin(cmd *cobra.Command) (*kadm.Client, func(), error) {
+	adm, cl, err := newAdminClient(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return adm, cl.Close, nil
+}
+
+// newAdminClient is newAdmin that also returns the kgo client underneath, for
+// requests kadm does not wrap. The caller must Close the kgo client.
+func newAdminClient(cmd *cobra.Command) (*kadm.Client, *kgo.Client, error) {
 	cl, err := newClient(cmd)
 	if err != nil {
 		return nil, nil, err
 	}
 	adm := kadm.NewClient(cl)
 	adm.SetTimeoutMillis(int32(defaultAdminTimeout / time.Millisecond))
-	return adm, cl.Close, nil
+	return adm, cl, nil
 }
 
 // adminContext returns cmd's context bounded by defaultAdminTimeout.

@@ -27,6 +27,7 @@ type consumeOpts struct {
 	group      string
 	format     string
 	committed  bool
+	protocol   string
 }
 
 // newConsumeCmd returns "gregor consume TOPIC".
@@ -70,6 +71,7 @@ Absolute and time offsets outside a partition's log are clamped into it.
 	f.BoolVarP(&o.exitAtEnd, "exit-at-end", "e", false, "exit once every partition reached its high watermark as of start")
 	f.StringVarP(&o.group, "group", "g", "", "consume as a member of this consumer group, committing offsets")
 	f.StringVarP(&o.format, "format", "f", `%v\n`, "output format (see above)")
+	f.StringVar(&o.protocol, "group-protocol", "classic", "with -g: classic, or consumer (KIP-848, broker-side assignment; falls back to classic on brokers without it)")
 	f.BoolVar(&o.committed, "read-committed", false, "skip records of aborted and open transactions (read_committed isolation)")
 	return cmd
 }
@@ -89,6 +91,9 @@ func runConsume(cmd *cobra.Command, topic string, o *consumeOpts) error {
 	}
 	if o.group != "" && len(o.partitions) > 0 {
 		return usageErrorf("--partition cannot be combined with --group: the group assigns partitions")
+	}
+	if o.protocol != "classic" && o.protocol != "consumer" {
+		return usageErrorf("--group-protocol %q: expected classic or consumer", o.protocol)
 	}
 	if o.group != "" && o.exitAtEnd {
 		return usageErrorf("--exit-at-end cannot be combined with --group (use --num)")
@@ -134,6 +139,11 @@ func runConsume(cmd *cobra.Command, topic string, o *consumeOpts) error {
 			kgo.ConsumeResetOffset(spec.kgoOffset()),
 			kgo.AutoCommitMarks(),
 		)
+		if o.protocol == "consumer" {
+			// kgo speaks KIP-848 only with a range or sticky balancer; sticky
+			// asks the broker for its "uniform" assignor, Kafka's default.
+			opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()))
+		}
 	}
 	cl, err := newClient(cmd, opts...)
 	if err != nil {

@@ -7,34 +7,31 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // newGroupDescribeCmd returns "gregor group describe GROUP...". For each group
-// it prints a summary (coordinator, state, protocol, members, total lag), the
-// lag per partition (committed offset, log start and end offsets, lag, and the
-// member, client and host consuming it) and the members with their
-// assignments. Lag is the high watermark minus the committed offset; for a
-// partition without a commit it is counted from the log start offset.
+// (classic or KIP-848) it prints a summary (coordinator, protocol, state,
+// assignor, members, total lag), the lag per partition (committed offset, log
+// start offset, high watermark, lag, and the member, client and host that
+// owns the partition) and the members with their assignments. Lag is the
+// high watermark minus the committed offset; for a partition without a commit
+// it is counted from the log start offset. A group the coordinator does not
+// know is reported as GROUP_ID_NOT_FOUND and makes the command exit non-zero.
 func newGroupDescribeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "describe GROUP...",
 		Short: "Describe consumer groups with lag per partition",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			adm, closeAdm, err := newAdmin(cmd)
+			adm, cl, err := newAdminClient(cmd)
 			if err != nil {
 				return err
 			}
-			defer closeAdm()
+			defer cl.Close()
 			ctx, cancel := adminContext(cmd)
 			defer cancel()
 
-			lags, err := adm.Lag(ctx, args...)
-			if err != nil {
-				return fmt.Errorf("describing groups: %w", err)
-			}
 			w := cmd.OutOrStdout()
 			failed := 0
 			for i, g := range args {
@@ -43,16 +40,16 @@ func newGroupDescribeCmd() *cobra.Command {
 						return err
 					}
 				}
-				l, ok := lags[g]
-				if !ok {
-					l.DescribeErr = errMissingFromResponse
+				v, err := describeGroupView(ctx, cl, adm, g)
+				var rows []lagRow
+				if err == nil && v.Exists {
+					rows, err = groupLag(ctx, adm, &v)
 				}
-				ok, err := describeGroupLag(w, g, &l)
-				if err != nil {
-					return err
-				}
-				if !ok {
+				if err != nil || !v.Exists {
 					failed++
+				}
+				if werr := printGroup(w, &v, rows, err); werr != nil {
+					return werr
 				}
 			}
 			if failed > 0 {
@@ -70,97 +67,82 @@ func groupMissing(state string, err error) bool {
 	return state == "Dead" || isKafkaErr(err, kerr.GroupIDNotFound)
 }
 
-// describeGroupLag prints one group. ok is false if the group could not be
-// described (the reason is printed); err is an output error.
-func describeGroupLag(w io.Writer, group string, l *kadm.DescribedGroupLag) (ok bool, err error) {
+// printGroup writes one group's sections; descErr, if set, replaces them.
+func printGroup(w io.Writer, v *groupView, rows []lagRow, descErr error) error {
 	t := newTable(w)
-	t.row("GROUP", group)
-	if groupMissing(l.State, l.DescribeErr) {
+	t.row("GROUP", v.Name)
+	switch {
+	case descErr != nil:
+		t.row("ERROR", descErr.Error())
+		return t.flush()
+	case !v.Exists:
 		t.row("ERROR", kafkaErrText(kerr.GroupIDNotFound, ""))
-		return false, t.flush()
+		return t.flush()
 	}
-	if e := l.Error(); e != nil {
-		t.row("ERROR", kafkaErrText(e, ""))
-		return false, t.flush()
+	var total int64
+	for _, r := range rows {
+		total += max(0, r.Lag)
 	}
-	t.row("COORDINATOR", l.Coordinator.NodeID)
-	t.row("STATE", l.State)
-	t.row("PROTOCOL-TYPE", dashIfEmpty(l.ProtocolType))
-	t.row("PROTOCOL", dashIfEmpty(l.Protocol))
-	t.row("MEMBERS", len(l.Members))
-	t.row("TOTAL-LAG", l.Lag.Total())
+	t.row("COORDINATOR", v.Coordinator)
+	t.row("GROUP-PROTOCOL", v.Protocol)
+	t.row("STATE", v.State)
+	t.row("PROTOCOL-TYPE", v.ProtocolType)
+	t.row("ASSIGNOR", v.Assignor)
+	t.row("MEMBERS", len(v.Members))
+	t.row("TOTAL-LAG", total)
 	if err := t.flush(); err != nil {
-		return false, err
+		return err
 	}
 
 	if _, err := io.WriteString(w, "\n"); err != nil {
-		return false, err
+		return err
 	}
 	if err := section(w, "OFFSETS"); err != nil {
-		return false, err
+		return err
 	}
 	t = newTable(w, "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-START-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "CLIENT-ID", "HOST")
-	for _, p := range l.Lag.Sorted() {
-		current := "-"
-		if p.Commit.At >= 0 {
-			current = fmt.Sprint(p.Commit.At)
-		}
-		lag := fmt.Sprint(p.Lag)
-		if p.Err != nil {
-			lag = kafkaErrText(p.Err, "")
+	for _, r := range rows {
+		lag := fmt.Sprint(r.Lag)
+		if r.Err != nil {
+			lag = kafkaErrText(r.Err, "")
 		}
 		member, client, host := "-", "-", "-"
-		if p.Member != nil {
-			member, client, host = p.Member.MemberID, p.Member.ClientID, p.Member.ClientHost
+		if r.Member != nil {
+			member, client, host = r.Member.ID, r.Member.ClientID, r.Member.Host
 		}
-		t.row(p.Topic, p.Partition, current, offsetOrDash(p.Start), offsetOrDash(p.End), lag, member, client, host)
+		t.row(r.Topic, r.Partition, offsetText(r.Commit), offsetText(r.Start), offsetText(r.End), lag, member, client, host)
 	}
 	if err := t.flush(); err != nil {
-		return false, err
+		return err
 	}
 
-	if len(l.Members) == 0 {
-		return true, nil
+	if len(v.Members) == 0 {
+		return nil
 	}
 	if _, err := io.WriteString(w, "\n"); err != nil {
-		return false, err
+		return err
 	}
 	if err := section(w, "MEMBERS"); err != nil {
-		return false, err
+		return err
 	}
 	t = newTable(w, "MEMBER-ID", "INSTANCE-ID", "CLIENT-ID", "HOST", "ASSIGNMENT")
-	for _, m := range l.Members {
-		instance := "-"
-		if m.InstanceID != nil {
-			instance = *m.InstanceID
-		}
-		t.row(m.MemberID, instance, m.ClientID, m.ClientHost, assignmentText(m))
+	for _, m := range v.Members {
+		t.row(m.ID, dashIfEmpty(m.InstanceID), m.ClientID, m.Host, assignmentText(m.Assigned))
 	}
-	return true, t.flush()
+	return t.flush()
 }
 
-// assignmentText renders a consumer member's assignment as
-// "topic[0 1],other[2]", or "-" when it has none or is not a consumer.
-func assignmentText(m kadm.DescribedGroupMember) string {
-	c, ok := m.Assigned.AsConsumer()
-	if !ok || len(c.Topics) == 0 {
+// assignmentText renders an assignment as "topic[0 1],other[2]", or "-".
+func assignmentText(a map[string][]int32) string {
+	if len(a) == 0 {
 		return "-"
 	}
-	parts := make([]string, 0, len(c.Topics))
-	for _, t := range c.Topics {
-		ps := append([]int32(nil), t.Partitions...)
-		sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
-		parts = append(parts, t.Topic+int32List(ps))
+	parts := make([]string, 0, len(a))
+	for t, ps := range a {
+		parts = append(parts, t+int32List(ps))
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
-}
-
-func offsetOrDash(o kadm.ListedOffset) string {
-	if o.Err != nil || o.Offset < 0 {
-		return "-"
-	}
-	return fmt.Sprint(o.Offset)
 }
 
 func dashIfEmpty(s string) string {
@@ -169,3 +151,4 @@ func dashIfEmpty(s string) string {
 	}
 	return s
 }
+

@@ -137,25 +137,21 @@ func parseTopicPartitions(specs []string) (map[string][]int32, error) {
 
 // runResetOffsets plans the reset, prints it, and commits it with execute.
 func runResetOffsets(cmd *cobra.Command, group string, want map[string][]int32, how resetHow, execute bool) error {
-	adm, closeAdm, err := newAdmin(cmd)
+	adm, cl, err := newAdminClient(cmd)
 	if err != nil {
 		return err
 	}
-	defer closeAdm()
+	defer cl.Close()
 	ctx, cancel := adminContext(cmd)
 	defer cancel()
 
-	described, err := adm.DescribeGroups(ctx, group)
+	v, err := describeGroupView(ctx, cl, adm, group)
 	if err != nil {
-		return fmt.Errorf("describing group %q: %w", group, err)
+		return err
 	}
-	d := described[group]
-	if d.Err != nil && !groupMissing(d.State, d.Err) {
-		return fmt.Errorf("describing group %q: %s", group, kafkaErrText(d.Err, d.ErrMessage))
-	}
-	if d.Err == nil && d.State != "Empty" && d.State != "Dead" && d.State != "" {
+	if v.active() {
 		return fmt.Errorf("group %q is %s with %d members: offsets can only be reset while the group is inactive; stop its consumers first",
-			group, d.State, len(d.Members))
+			group, v.State, len(v.Members))
 	}
 
 	committed, err := adm.FetchOffsets(ctx, group)

@@ -299,3 +299,72 @@ func TestGroupStartOffsetWithoutCommit(t *testing.T) {
 		t.Fatalf("second run of from-2: want offset 4 from the commit, got %q", out)
 	}
 }
+
+// TestGroupConsumerProtocol runs the same checks on a KIP-848 group: consume
+// with --group-protocol consumer commits exactly what it printed, describe
+// shows the protocol, the lag and a live member's assignment, and an active
+// member blocks reset-offsets.
+func TestGroupConsumerProtocol(t *testing.T) {
+	b := testBrokers(t)
+	mustCLI(t, b, "", "topic", "create", "n", "-p", "2")
+	mustCLI(t, b, "a\nb\nc\n", "produce", "n", "-p", "0")
+	mustCLI(t, b, "d\ne\nf\n", "produce", "n", "-p", "1")
+
+	seen := map[string]bool{}
+	out := mustCLI(t, b, "", "consume", "n", "-g", "ng", "--group-protocol", "consumer", "-n", "2", "-f", `%p %o\n`)
+	next := consumedPositions(t, out, seen)
+	out = mustCLI(t, b, "", "group", "describe", "ng")
+	if r := findRow(out, "GROUP-PROTOCOL"); r == nil || r[1] != "consumer" {
+		t.Fatalf("want GROUP-PROTOCOL consumer, got:\n%s", out)
+	}
+	if r := findRow(out, "TOTAL-LAG"); r == nil || r[1] != "4" {
+		t.Fatalf("want total lag 4, got:\n%s", out)
+	}
+	for p, o := range groupOffsets(t, out, "n") {
+		want := next[p]
+		if want == 0 {
+			want = -1
+		}
+		if o[0] != want {
+			t.Fatalf("partition %d: committed %d, want %d:\n%s", p, o[0], want, out)
+		}
+	}
+
+	member, err := kgo.NewClient(kgo.SeedBrokers(b), kgo.ConsumerGroup("ng"), kgo.ConsumeTopics("n"),
+		kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()), kgo.DisableAutoCommit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if fs := member.PollFetches(ctx); fs.Err() != nil || fs.NumRecords() == 0 {
+		t.Fatalf("member poll: %v, %d records", fs.Err(), fs.NumRecords())
+	}
+	waitFor(t, 20*time.Second, "the member to own both partitions", func() bool {
+		out, err := runCLI(t, b, "", "group", "describe", "ng")
+		return err == nil && strings.Contains(out, "n[0 1]")
+	})
+	out = mustCLI(t, b, "", "group", "describe", "ng")
+	if r := findRow(out, "MEMBERS"); r == nil || r[1] != "1" {
+		t.Fatalf("want 1 member, got:\n%s", out)
+	}
+	if r := findRow(out, "n", "1"); r == nil || r[6] == "-" {
+		t.Fatalf("want partition n/1 owned by the member, got:\n%s", out)
+	}
+	_, err = runCLI(t, b, "", "group", "reset-offsets", "ng", "--topic", "n", "--to-earliest", "--execute")
+	if err == nil || !strings.Contains(err.Error(), "inactive") {
+		t.Fatalf("reset-offsets of an active KIP-848 group: want an error about inactive groups, got %v", err)
+	}
+	member.Close()
+	waitFor(t, 20*time.Second, "the group to be Empty", func() bool {
+		out, err := runCLI(t, b, "", "group", "describe", "ng")
+		r := findRow(out, "STATE")
+		return err == nil && r != nil && r[1] == "Empty"
+	})
+	mustCLI(t, b, "", "group", "reset-offsets", "ng", "--topic", "n", "--to-earliest", "--execute")
+	out = mustCLI(t, b, "", "group", "describe", "ng")
+	if r := findRow(out, "TOTAL-LAG"); r == nil || r[1] != "6" {
+		t.Fatalf("after reset to earliest: want total lag 6, got:\n%s", out)
+	}
+}
