@@ -151,4 +151,3 @@ func dashIfEmpty(s string) string {
 	}
 	return s
 }
-
