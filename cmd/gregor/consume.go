@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -109,12 +110,22 @@ func runConsume(cmd *cobra.Command, topic string, o *consumeOpts) error {
 		num:    o.num,
 		out:    bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10),
 	}
+	// One admin client for the set-up requests, closed before consuming.
+	adm, closeAdmOnce, err := newAdmin(cmd)
+	if err != nil {
+		return err
+	}
+	closeAdm := sync.OnceFunc(closeAdmOnce)
+	defer closeAdm()
+	actx, cancel := context.WithTimeout(ctx, defaultAdminTimeout)
+	defer cancel()
+
 	var opts []kgo.Opt
 	if o.committed {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	}
 	if o.group == "" {
-		starts, err := c.directStarts(ctx, spec, o.partitions, o.exitAtEnd, o.committed)
+		starts, err := c.directStarts(actx, adm, spec, o.partitions, o.exitAtEnd, o.committed)
 		if err != nil {
 			return err
 		}
@@ -129,7 +140,7 @@ func runConsume(cmd *cobra.Command, topic string, o *consumeOpts) error {
 			opts = append(opts, kgo.KeepControlRecords())
 		}
 	} else {
-		if err := c.checkTopic(ctx); err != nil {
+		if _, err := c.partitions(actx, adm, nil); err != nil {
 			return err
 		}
 		c.group = o.group
@@ -145,6 +156,7 @@ func runConsume(cmd *cobra.Command, topic string, o *consumeOpts) error {
 			opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()))
 		}
 	}
+	closeAdm()
 	cl, err := newClient(cmd, opts...)
 	if err != nil {
 		return err
@@ -172,23 +184,11 @@ type consumer struct {
 	printed int
 }
 
-// checkTopic fails with a clear error if the topic does not exist.
-func (c *consumer) checkTopic(ctx context.Context) error {
-	_, err := c.partitions(ctx, nil)
-	return err
-}
-
 // partitions returns the partitions of the topic that the command reads:
-// want, checked to exist, or all of them.
-func (c *consumer) partitions(ctx context.Context, want []int32) ([]int32, error) {
-	adm, closeAdm, err := newAdmin(c.cmd)
-	if err != nil {
-		return nil, err
-	}
-	defer closeAdm()
-	actx, cancel := context.WithTimeout(ctx, defaultAdminTimeout)
-	defer cancel()
-	md, err := adm.Metadata(actx, c.topic)
+// want, checked to exist, or all of them. It fails with a clear error if the
+// topic does not exist.
+func (c *consumer) partitions(ctx context.Context, adm *kadm.Client, want []int32) ([]int32, error) {
+	md, err := adm.Metadata(ctx, c.topic)
 	if err != nil {
 		return nil, fmt.Errorf("topic %q: %w", c.topic, err)
 	}
@@ -212,20 +212,12 @@ func (c *consumer) partitions(ctx context.Context, want []int32) ([]int32, error
 // to start on each. With exitAtEnd it also fills c.ends with the partitions
 // that have records at or after their start. The end of a partition is its
 // high watermark, or with readCommitted its last stable offset.
-func (c *consumer) directStarts(ctx context.Context, spec offsetSpec, want []int32, exitAtEnd, readCommitted bool) (map[int32]kgo.Offset, error) {
-	parts, err := c.partitions(ctx, want)
+func (c *consumer) directStarts(ctx context.Context, adm *kadm.Client, spec offsetSpec, want []int32, exitAtEnd, readCommitted bool) (map[int32]kgo.Offset, error) {
+	parts, err := c.partitions(ctx, adm, want)
 	if err != nil {
 		return nil, err
 	}
-	adm, closeAdm, err := newAdmin(c.cmd)
-	if err != nil {
-		return nil, err
-	}
-	defer closeAdm()
-	actx, cancel := context.WithTimeout(ctx, defaultAdminTimeout)
-	defer cancel()
-
-	starts, err := adm.ListStartOffsets(actx, c.topic)
+	starts, err := adm.ListStartOffsets(ctx, c.topic)
 	if err == nil {
 		err = starts.Error()
 	}
@@ -236,7 +228,7 @@ func (c *consumer) directStarts(ctx context.Context, spec offsetSpec, want []int
 	if readCommitted {
 		listEnds = adm.ListCommittedOffsets
 	}
-	ends, err := listEnds(actx, c.topic)
+	ends, err := listEnds(ctx, c.topic)
 	if err == nil {
 		err = ends.Error()
 	}
@@ -245,7 +237,7 @@ func (c *consumer) directStarts(ctx context.Context, spec offsetSpec, want []int
 	}
 	var byTime kadm.ListedOffsets
 	if spec.kind == offsetAfterTime {
-		byTime, err = adm.ListOffsetsAfterMilli(actx, spec.n, c.topic)
+		byTime, err = adm.ListOffsetsAfterMilli(ctx, spec.n, c.topic)
 		if err == nil {
 			err = byTime.Error()
 		}

@@ -7,7 +7,9 @@ import (
 )
 
 // newGroupListCmd returns "gregor group list": a GROUP/STATE/PROTOCOL-TYPE/
-// COORDINATOR table sorted by group, from ListGroups sent to every broker.
+// COORDINATOR/TYPE table sorted by group, from ListGroups sent to every
+// broker. The command fails (after printing what it got) if some broker did
+// not answer, since the list may then be incomplete.
 func newGroupListCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "list",
@@ -27,13 +29,10 @@ func newGroupListCmd() *cobra.Command {
 			if err != nil && groups == nil {
 				return fmt.Errorf("listing groups: %w", err)
 			}
-			t := newTable(cmd.OutOrStdout(), "GROUP", "STATE", "PROTOCOL-TYPE", "COORDINATOR")
+			t := newTable(cmd.OutOrStdout(), "GROUP", "STATE", "PROTOCOL-TYPE", "COORDINATOR", "TYPE")
 			for _, g := range groups.Sorted() {
-				state := g.State
-				if state == "" {
-					state = "-"
-				}
-				t.row(g.Group, state, g.ProtocolType, g.Coordinator)
+				// TYPE (classic, consumer, share) comes with ListGroups v5+.
+				t.row(g.Group, dashIfEmpty(g.State), dashIfEmpty(g.ProtocolType), g.Coordinator, dashIfEmpty(g.GroupType))
 			}
 			if ferr := t.flush(); ferr != nil {
 				return ferr

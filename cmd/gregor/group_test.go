@@ -87,7 +87,7 @@ func TestGroupConsumeDescribeLag(t *testing.T) {
 	}
 
 	out = mustCLI(t, b, "", "group", "list")
-	if r := findRow(out, "g1"); r == nil || r[1] != "Empty" || r[2] != "consumer" {
+	if r := findRow(out, "g1"); r == nil || r[1] != "Empty" || r[2] != "consumer" || r[4] != "classic" {
 		t.Fatalf("group list: want g1 Empty consumer, got:\n%s", out)
 	}
 
