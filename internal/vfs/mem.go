@@ -35,6 +35,7 @@ type memNode struct {
 	// dirs, guarded by MemFS.mu
 	children map[string]*memNode
 	durable  map[string]*memNode // the entries as of the last SyncDir
+	pending  map[string]*memNode // entries changed since then (nil = removed)
 
 	// files, guarded by mu
 	mu         sync.RWMutex
@@ -50,7 +51,18 @@ func NewMem() *MemFS {
 }
 
 func newDir() *memNode {
-	return &memNode{isDir: true, children: map[string]*memNode{}, durable: map[string]*memNode{}}
+	return &memNode{isDir: true, children: map[string]*memNode{}, durable: map[string]*memNode{}, pending: map[string]*memNode{}}
+}
+
+// set and unset change a directory entry and remember it for SyncDir.
+func (d *memNode) set(name string, n *memNode) {
+	d.children[name] = n
+	d.pending[name] = n
+}
+
+func (d *memNode) unset(name string) {
+	delete(d.children, name)
+	d.pending[name] = nil
 }
 
 func splitPath(name string) []string {
@@ -109,7 +121,7 @@ func (m *MemFS) OpenFile(name string, flag int, perm os.FileMode) (File, error) 
 			return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOENT}
 		}
 		n = &memNode{modTime: time.Now()}
-		dir.children[base] = n
+		dir.set(base, n)
 	} else if flag&(os.O_CREATE|os.O_EXCL) == os.O_CREATE|os.O_EXCL {
 		m.mu.Unlock()
 		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.EEXIST}
@@ -135,7 +147,7 @@ func (m *MemFS) MkdirAll(dir string, perm os.FileMode) error {
 		c := n.children[p]
 		if c == nil {
 			c = newDir()
-			n.children[p] = c
+			n.set(p, c)
 		} else if !c.isDir {
 			return &os.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
 		}
@@ -159,7 +171,7 @@ func (m *MemFS) Remove(name string) error {
 	if n.isDir && len(n.children) > 0 {
 		return &os.PathError{Op: "remove", Path: name, Err: syscall.ENOTEMPTY}
 	}
-	delete(dir.children, base)
+	dir.unset(base)
 	return nil
 }
 
@@ -174,7 +186,9 @@ func (m *MemFS) RemoveAll(name string) error {
 		}
 		return err
 	}
-	delete(dir.children, base)
+	if _, ok := dir.children[base]; ok {
+		dir.unset(base)
+	}
 	return nil
 }
 
@@ -202,8 +216,8 @@ func (m *MemFS) Rename(oldname, newname string) error {
 	if old := nd.children[nb]; old != nil && old.isDir && (!n.isDir || len(old.children) > 0) {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: syscall.EEXIST}
 	}
-	delete(od.children, ob)
-	nd.children[nb] = n
+	od.unset(ob)
+	nd.set(nb, n)
 	return nil
 }
 
@@ -258,10 +272,14 @@ func (m *MemFS) SyncDir(dir string) error {
 	if !n.isDir {
 		return &os.PathError{Op: "syncdir", Path: dir, Err: syscall.ENOTDIR}
 	}
-	n.durable = make(map[string]*memNode, len(n.children))
-	for k, v := range n.children {
-		n.durable[k] = v
+	for k, v := range n.pending {
+		if v == nil {
+			delete(n.durable, k)
+		} else {
+			n.durable[k] = v
+		}
 	}
+	clear(n.pending)
 	return nil
 }
 
@@ -293,7 +311,7 @@ func crashDir(d *memNode, rng *rand.Rand) *memNode {
 			nc = c.crashFile(rng)
 		}
 		out.children[k] = nc
-		out.durable[k] = nc
+		out.durable[k] = nc // no pending changes after a crash
 	}
 	return out
 }
