@@ -50,6 +50,13 @@ func newConsumeCmd() *cobra.Command {
 		Short: "Print records of a topic",
 		Long: `Print records of TOPIC to stdout, one per --format.
 
+Without --group the partitions are read directly and nothing is committed;
+the default --offset is beginning (as in kcat and rpk; Kafka's console
+consumer starts at the end). With --group the group's committed offsets win:
+--offset applies only to partitions without a committed offset (or whose
+committed offset left the log), and the offsets of the printed records are
+committed on exit.
+
 --offset: beginning | end | N (absolute) | -N (N before the end of each
 partition) | @T (first record with timestamp >= T, T in Unix ms or RFC 3339).
 Absolute and time offsets outside a partition's log are clamped into it.
