@@ -228,3 +228,7 @@ func TestGroupSplitAndTakeover(t *testing.T) {
 		})
 	}
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
