@@ -11,10 +11,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// testBrokers starts a fresh one-broker cluster for t, stopped by t.Cleanup,
-// and returns its bootstrap address list for --brokers. Auto topic creation
-// is off, as on Gregor by default.
-func testBrokers(t *testing.T) string {
+// testBrokers starts a fresh one-broker cluster for t (a test or benchmark),
+// stopped by t.Cleanup, and returns its bootstrap address list for --brokers.
+// Auto topic creation is off, as on Gregor by default.
+func testBrokers(t testing.TB) string {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(1))
 	if err != nil {
