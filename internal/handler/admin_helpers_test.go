@@ -246,7 +246,7 @@ func TestCheckCreatePartitions(t *testing.T) {
 	img := &cluster.Image{
 		Brokers: map[int32]cluster.BrokerInfo{1: {ID: 1}, 2: {ID: 2}, 3: {ID: 3, Fenced: true}},
 		Topics: map[string]*cluster.TopicImage{
-			"t": {Name: "t", Partitions: []cluster.PartitionImage{{Partition: 0, Replicas: []int32{1, 2}}, {Partition: 1, Replicas: []int32{2, 1}}}},
+			"t":    {Name: "t", Partitions: []cluster.PartitionImage{{Partition: 0, Replicas: []int32{1, 2}}, {Partition: 1, Replicas: []int32{2, 1}}}},
 			"wide": {Name: "wide", Partitions: []cluster.PartitionImage{{Partition: 0, Replicas: []int32{1, 2, 3}}}},
 		},
 	}
