@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // testCluster is n voters on loopback ports in temporary directories.
@@ -28,6 +30,9 @@ func newTestCluster(t *testing.T, size int) *testCluster {
 		cfg := testConfig(t, int32(i+1), t.TempDir())
 		cfg.Voters = voters
 		cfg.listener = ln
+		// Generous Raft timeouts: on a loaded 2-core machine (race detector,
+		// other tests' fsyncs) a 100 ms lease makes leaders step down.
+		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
 		cfg.SnapshotThreshold = 16 // exercise snapshots and InstallSnapshot
 		cfg.TrailingLogs = 8
 		cfg.SnapshotInterval = 100 * time.Millisecond
@@ -144,13 +149,13 @@ func TestThreeNodeCluster(t *testing.T) {
 
 	// Register every broker through its own node (two of them forward).
 	for _, n := range c.nodes {
-		register(t, n, n.cfg.NodeID)
+		clusterOK(t, n, RegisterBroker{ID: n.cfg.NodeID, Host: "127.0.0.1", Port: 9092 + n.cfg.NodeID, Incarnation: uuid.New()})
 		if _, ok := n.Image().Brokers[n.cfg.NodeID]; !ok {
 			t.Fatalf("node %d: own registration not in its image when Propose returned", n.cfg.NodeID)
 		}
 	}
 	f := c.follower()
-	res := mustOK(t, f, CreateTopic{Name: "events", Partitions: 6, ReplicationFactor: 3})
+	res, _ := clusterOK(t, f, CreateTopic{Name: "events", ID: uuid.New(), Partitions: 6, ReplicationFactor: 3})
 	tp := f.Image().Topic("events")
 	if tp == nil || tp.ID != res.TopicID {
 		t.Fatalf("follower image lacks the topic it just created:\n%s", describe(f.Image()))
@@ -171,7 +176,7 @@ func TestThreeNodeCluster(t *testing.T) {
 	}
 	// Enough entries to take snapshots and truncate the log.
 	for i := range 20 {
-		mustOK(t, c.nodes[i%3], AllocateProducerIDs{Count: 10})
+		clusterOK(t, c.nodes[i%3], AllocateProducerIDs{Count: 10})
 	}
 	c.converged(leader.Image())
 
@@ -180,10 +185,10 @@ func TestThreeNodeCluster(t *testing.T) {
 	old := int(leader.cfg.NodeID - 1)
 	c.stop(old)
 	leader = c.leader()
-	mustOK(t, leader, CreateTopic{Name: "after-failover", Partitions: 2, ReplicationFactor: 2})
-	mustOK(t, c.follower(), AlterConfigs{Resource: ResourceTopic, Name: "events", Set: map[string]*string{"retention.ms": strp("60000")}})
+	clusterOK(t, leader, CreateTopic{Name: "after-failover", ID: uuid.New(), Partitions: 2, ReplicationFactor: 2})
+	clusterOK(t, c.follower(), AlterConfigs{Resource: ResourceTopic, Name: "events", Set: map[string]*string{"retention.ms": strp("60000")}})
 	next := leader.Image().NextProducerID
-	if r := mustOK(t, c.follower(), AllocateProducerIDs{Count: 5}); r.FirstProducerID != next {
+	if r, retried := clusterOK(t, c.follower(), AllocateProducerIDs{Count: 5}); r.FirstProducerID != next && !(retried && r.FirstProducerID > next) {
 		t.Fatalf("producer ids after failover start at %d, want %d", r.FirstProducerID, next)
 	}
 	c.converged(leader.Image())
@@ -236,7 +241,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		waitReady(t, n)
 	}
 	for _, n := range c.nodes {
-		register(t, n, n.cfg.NodeID) // two of them forward
+		clusterOK(t, n, RegisterBroker{ID: n.cfg.NodeID, Host: "h", Port: 1, Incarnation: uuid.New()}) // two of them forward
 	}
 	for i := range c.nodes {
 		c.stop(i)
@@ -248,4 +253,33 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// clusterOK proposes cmd until it is known to be applied: a leadership change
+// on a loaded machine can leave a proposal's outcome unknown, so it retries
+// then, with commands made idempotent (CreateTopic carries its id; a retry
+// that finds the topic with that id succeeded). retried reports a retry.
+func clusterOK(t *testing.T, n *Node, cmd Command) (res Result, retried bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		res, err := n.Propose(ctx, cmd)
+		cancel()
+		if err == nil {
+			if ct, ok := cmd.(CreateTopic); ok && attempt > 0 && errors.Is(res.Err, ErrTopicExists) {
+				if tp := n.Image().Topic(ct.Name); tp != nil && tp.ID == ct.ID {
+					return Result{TopicID: ct.ID, Index: res.Index}, true
+				}
+			}
+			if res.Err != nil {
+				t.Fatalf("%T rejected: %v", cmd, res.Err)
+			}
+			return res, attempt > 0
+		}
+		if !errors.Is(err, ErrOutcomeUnknown) && !errors.Is(err, ErrNotController) || time.Now().After(deadline) {
+			t.Fatalf("Propose %T on node %d: %v", cmd, n.cfg.NodeID, err)
+		}
+		t.Logf("retrying %T after: %v", cmd, err)
+	}
 }
