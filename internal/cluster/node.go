@@ -276,21 +276,24 @@ func (n *Node) onLeadership(isLeader bool) {
 	}
 }
 
+// refreshLeader re-reads the leader from raft. Only the watch goroutine calls
+// it. The image is stamped before waiters are woken, so once WaitReady returns
+// Image().ControllerID is known.
 func (n *Node) refreshLeader() {
 	addr, id := n.raft.LeaderWithID()
 	lid := parseServerID(id)
 	n.mu.Lock()
-	old := n.mu.leaderID
-	changed := lid != old || string(addr) != n.mu.leaderAddr
-	if changed {
-		n.mu.leaderID, n.mu.leaderAddr = lid, string(addr)
-		n.broadcastLocked()
-	}
+	old, oldAddr := n.mu.leaderID, n.mu.leaderAddr
 	n.mu.Unlock()
-	if changed {
-		n.fsm.setController(lid)
-		n.log.Info("controller changed", "controller-id", lid, "controller-addr", addr, "previous-controller-id", old)
+	if lid == old && string(addr) == oldAddr {
+		return
 	}
+	n.fsm.setController(lid)
+	n.mu.Lock()
+	n.mu.leaderID, n.mu.leaderAddr = lid, string(addr)
+	n.broadcastLocked()
+	n.mu.Unlock()
+	n.log.Info("controller changed", "controller-id", lid, "controller-addr", addr, "previous-controller-id", old)
 }
 
 // prepareLeader makes a new leader ready: every entry committed before this
@@ -477,6 +480,9 @@ func (n *Node) ControllerID() int32 {
 	_, id := n.raft.LeaderWithID()
 	return parseServerID(id)
 }
+
+// NodeID returns this node's id.
+func (n *Node) NodeID() int32 { return n.cfg.NodeID }
 
 // Addr returns the advertised controller address (useful with port 0).
 func (n *Node) Addr() string { return n.addr }
