@@ -67,6 +67,15 @@ func (x offsetIndex) floorPos(pos int64) (indexEntry, bool) {
 	return x[i-1], true
 }
 
+// floorRel returns the last entry with relative offset <= rel.
+func (x offsetIndex) floorRel(rel int64) (indexEntry, bool) {
+	i := sort.Search(len(x), func(i int) bool { return int64(x[i].rel) > rel })
+	if i == 0 {
+		return indexEntry{}, false
+	}
+	return x[i-1], true
+}
+
 func (x offsetIndex) encode() []byte {
 	b := make([]byte, 0, len(x)*indexEntrySize)
 	for _, e := range x {

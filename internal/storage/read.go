@@ -102,17 +102,46 @@ func (l *Log) readSegment(s *segment, offset, maxBytes, maxOffset int64, minOne 
 		if res.Bytes+h.Size() > maxBytes && !(minOne && res.Bytes == 0) {
 			return true, nil
 		}
-		if n := len(res.Ranges); n > 0 && res.Ranges[n-1].File == f && res.Ranges[n-1].Pos+res.Ranges[n-1].Len == p {
-			res.Ranges[n-1].Len += h.Size()
-		} else {
-			res.Ranges = append(res.Ranges, Range{File: f, Pos: p, Len: h.Size()})
-		}
-		res.Bytes += h.Size()
+		addRange(res, f, p, h.Size())
 		res.NextOffset = h.LastOffset() + 1
 		if res.Bytes >= maxBytes {
 			return true, nil
 		}
+		// Skip ahead with the index: every batch before an indexed batch whose
+		// last offset is below maxOffset ends below maxOffset too, so the
+		// bytes up to the furthest such entry within maxBytes are whole
+		// batches that qualify, with no header to read.
+		end := sc.pos
+		l.mu.RLock()
+		e, ok := s.idx.floorPos(end + maxBytes - res.Bytes)
+		if ok && e.pos > int32(end) && s.base+int64(e.rel) >= maxOffset {
+			e, ok = s.idx.floorRel(maxOffset - 1 - s.base)
+		}
+		l.mu.RUnlock()
+		if ok && int64(e.pos) > end {
+			addRange(res, f, end, int64(e.pos)-end)
+			sc.pos = int64(e.pos)
+			// NextOffset: the skipped batches end right before the
+			// indexed one; its header is read next.
+			res.NextOffset = -1
+		}
+		if res.NextOffset == -1 {
+			h, _, _, err := sc.peek()
+			if err != nil {
+				return true, err
+			}
+			res.NextOffset = h.BaseOffset
+		}
 	}
+}
+
+func addRange(res *ReadResult, f vfs.File, pos, n int64) {
+	if k := len(res.Ranges); k > 0 && res.Ranges[k-1].File == f && res.Ranges[k-1].Pos+res.Ranges[k-1].Len == pos {
+		res.Ranges[k-1].Len += n
+	} else {
+		res.Ranges = append(res.Ranges, Range{File: f, Pos: pos, Len: n})
+	}
+	res.Bytes += n
 }
 
 // ReadInto is Read that copies the batches into memory: it appends them to

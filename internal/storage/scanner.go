@@ -99,6 +99,14 @@ func (s *scanner) next() (h BatchHeader, pos int64, batch []byte, err error) {
 	return h, pos, batch, nil
 }
 
+// peek returns the next batch header without consuming it.
+func (s *scanner) peek() (BatchHeader, int64, []byte, error) {
+	pos := s.pos
+	h, p, b, err := s.next()
+	s.pos = pos
+	return h, p, b, err
+}
+
 func (s *scanner) readErr(pos int64, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return corruptf("%s at position %d: file shorter than expected", s.f.Name(), pos)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"github.com/gregor-streaming/gregor/internal/vfs"
@@ -71,6 +72,16 @@ func (l *Log) syncErr() error {
 // syncOnce fsyncs the active segment and advances the recovery point to the
 // log end offset seen before the fsync started.
 func (l *Log) syncOnce() (int64, error) {
+	// Let appenders that are already running finish first, so that this
+	// fsync covers them too: without it, the callers woken by the previous
+	// fsync start a round of one while the rest queue for the next.
+	for range 8 {
+		before := l.LogEndOffset()
+		runtime.Gosched()
+		if l.LogEndOffset() == before {
+			break
+		}
+	}
 	l.mu.RLock()
 	s := l.mu.segs[len(l.mu.segs)-1]
 	end, gen := l.mu.leo, l.mu.truncGen
