@@ -136,7 +136,12 @@ func (c *Coordinator) JoinGroup(req *kmsg.JoinGroupRequest, cl Client) *Future[*
 
 func (g *group) joinLocked(req *kmsg.JoinGroupRequest, cl Client, now time.Time) *Future[*kmsg.JoinGroupResponse] {
 	if g.kind == kindConsumer {
-		return ready(joinError(kerr.InconsistentGroupProtocol.Code, req.MemberID))
+		if g.cg != nil && len(g.cg.members) > 0 {
+			return ready(joinError(kerr.InconsistentGroupProtocol.Code, req.MemberID))
+		}
+		// An empty KIP-848 group becomes a classic one, keeping its offsets.
+		g.kind, g.cg = kindNone, nil
+		g.setStateLocked(StateEmpty)
 	}
 	if len(g.members) > 0 {
 		if req.ProtocolType != g.protocolType || !g.supportsAllLocked(req.Protocols) {

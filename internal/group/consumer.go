@@ -1,28 +1,565 @@
 package group
 
+// The KIP-848 consumer group protocol: ConsumerGroupHeartbeat and
+// ConsumerGroupDescribe (KAFKA-NOTES 6.4).
+//
+// The group epoch rises on every change of membership, subscription or the
+// metadata of subscribed topics. The target assignment is computed by the
+// server-side assignor for the group epoch (assignment epoch). Each member
+// then converges on its target, one heartbeat at a time:
+//
+//  1. Partitions it owns that are not in its target are revoked first: its
+//     assignment shrinks, its epoch stays, and the partitions remain its own
+//     until a heartbeat reports it no longer owns them (or its rebalance
+//     timeout passes and it is fenced).
+//  2. With nothing left to revoke, it moves to the assignment epoch and gets
+//     the partitions of its target that no other member owns or is
+//     revoking; the rest follow on later heartbeats as they are released.
+//
+// So a partition never has two owners. Classic and KIP-848 members cannot
+// share a group: a heartbeat to a classic group with members is
+// GROUP_ID_NOT_FOUND; a JoinGroup to a consumer group with members is
+// INCONSISTENT_GROUP_PROTOCOL.
+//
+// KIP-848 membership lives in memory only (committed offsets are persisted
+// like any group's): after a coordinator move or restart, members get
+// UNKNOWN_MEMBER_ID and rejoin, resuming from their committed offsets.
+
 import (
+	"errors"
+	"hash/fnv"
+	"regexp"
+	"sort"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// consumerGroup is the KIP-848 state of a group.
+// consumerGroup is the KIP-848 state of a group (guarded by group.mu).
 type consumerGroup struct {
-	members map[string]*consumerMember
+	epoch           int32
+	assignmentEpoch int32
+	assignor        string
+	metaHash        uint64
+	target          map[string]assignment
+	members         map[string]*consumerMember
+	static          map[string]string // instance id -> member id
 }
 
-type consumerMember struct{}
+type consumerMember struct {
+	id               string
+	instanceID       *string
+	rackID           *string
+	clientID         string
+	clientHost       string
+	rebalanceTimeout time.Duration
+	names            []string
+	regex            *string
+	re               *regexp.Regexp
+	assignor         string
 
-func (g *group) consumerTickLocked(now time.Time) {}
+	epoch, prevEpoch int32
+	assigned         assignment // owned, or being handed to it
+	revoking         assignment // must be released before anyone else gets them
+	reported         assignment // last owned partitions the member reported
+	dirty            bool       // assigned changed since the last response
 
+	deadline       time.Time // session expiry
+	revokeDeadline time.Time
+}
+
+// ConsumerGroupHeartbeat serves ConsumerGroupHeartbeat v0-1.
+func (c *Coordinator) ConsumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatRequest, cl Client) *kmsg.ConsumerGroupHeartbeatResponse {
+	fail := func(err *kerr.Error, msg string) *kmsg.ConsumerGroupHeartbeatResponse {
+		r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+		r.ErrorCode = err.Code
+		if msg != "" {
+			r.ErrorMessage = &msg
+		}
+		return r
+	}
+	switch {
+	case req.Group == "":
+		return fail(kerr.InvalidRequest, "GroupId can't be empty.")
+	case req.Version >= 1 && req.MemberID == "":
+		return fail(kerr.InvalidRequest, "MemberId can't be empty.")
+	case req.MemberEpoch < -2:
+		return fail(kerr.InvalidRequest, "MemberEpoch is invalid.")
+	case req.MemberEpoch == 0 && req.SubscribedTopicNames == nil && req.SubscribedTopicRegex == nil:
+		return fail(kerr.InvalidRequest, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
+	case req.MemberEpoch == 0 && req.Topics == nil:
+		return fail(kerr.InvalidRequest, "TopicPartitions must be set in first request.")
+	case req.MemberEpoch == 0 && len(req.Topics) > 0:
+		return fail(kerr.InvalidRequest, "TopicPartitions must be empty when (re-)joining.")
+	case req.ServerAssignor != nil && *req.ServerAssignor != AssignorUniform && *req.ServerAssignor != AssignorRange:
+		return fail(kerr.UnsupportedAssignor, "ServerAssignor "+*req.ServerAssignor+" is not supported. Supported assignors: uniform, range.")
+	}
+	var re *regexp.Regexp
+	if req.SubscribedTopicRegex != nil && *req.SubscribedTopicRegex != "" {
+		var err error
+		if re, err = regexp.Compile("^(?:" + *req.SubscribedTopicRegex + ")$"); err != nil {
+			return fail(kerr.InvalidRegularExpression, err.Error())
+		}
+	}
+	var resp *kmsg.ConsumerGroupHeartbeatResponse
+	err := c.withGroup(req.Group, req.MemberEpoch == 0, func(g *group) error {
+		var err error
+		resp, err = g.consumerHeartbeatLocked(req, re, cl, time.Now())
+		return err
+	})
+	if err != nil {
+		var ke *kerr.Error
+		if errors.As(err, &ke) {
+			msg := ""
+			if ke == kerr.GroupIDNotFound {
+				msg = "Group " + req.Group + " is not a consumer group."
+			}
+			return fail(ke, msg)
+		}
+		if errors.Is(err, errGroupNotFound) {
+			if req.MemberEpoch == -1 || req.MemberEpoch == -2 {
+				r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+				r.MemberID = &req.MemberID
+				r.MemberEpoch = req.MemberEpoch
+				return r
+			}
+			return fail(kerr.UnknownMemberID, "")
+		}
+		return fail(kerr.UnknownServerError, err.Error())
+	}
+	return resp
+}
+
+func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest, re *regexp.Regexp, cl Client, now time.Time) (*kmsg.ConsumerGroupHeartbeatResponse, error) {
+	switch {
+	case g.kind == kindClassic && len(g.members) > 0:
+		return nil, kerr.GroupIDNotFound
+	case g.kind != kindConsumer:
+		// An empty classic group or one with only offsets becomes a
+		// consumer group, keeping its offsets.
+		g.kind = kindConsumer
+		g.members = map[string]*member{}
+		g.protocolType, g.protocol, g.leader = "", "", ""
+		g.cg = &consumerGroup{target: map[string]assignment{}, members: map[string]*consumerMember{}, static: map[string]string{}}
+	}
+	cg := g.cg
+	var m *consumerMember
+	switch req.MemberEpoch {
+	case -1, -2:
+		m = cg.members[req.MemberID]
+		if m == nil {
+			r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+			r.MemberID = &req.MemberID
+			r.MemberEpoch = req.MemberEpoch
+			return r, nil
+		}
+		g.removeConsumerMemberLocked(m, now, "member left")
+		r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+		r.MemberID = &m.id
+		r.MemberEpoch = req.MemberEpoch
+		return r, nil
+	case 0:
+		id := req.MemberID
+		if id == "" {
+			id = uuid.NewString()
+		}
+		if req.InstanceID != nil {
+			if owner, ok := cg.static[*req.InstanceID]; ok && owner != id {
+				if old := cg.members[owner]; old != nil && old.epoch != -2 {
+					return nil, kerr.UnreleasedInstanceID
+				}
+				if old := cg.members[owner]; old != nil {
+					g.removeConsumerMemberLocked(old, now, "static member replaced")
+				}
+			}
+		}
+		if old := cg.members[id]; old != nil {
+			// Rejoining after being fenced: it gave up its partitions.
+			g.removeConsumerMemberLocked(old, now, "member rejoined")
+		}
+		if len(cg.members) >= g.c.cfg.ConsumerMaxSize {
+			return nil, kerr.GroupMaxSizeReached
+		}
+		m = &consumerMember{id: id, assigned: assignment{}, reported: assignment{}, dirty: true}
+		cg.members[id] = m
+		if req.InstanceID != nil {
+			iid := *req.InstanceID
+			m.instanceID = &iid
+			cg.static[iid] = id
+		}
+		cg.epoch++
+		g.setStateLocked(StateAssigning)
+		g.c.log.Info("consumer group member joined", "group", g.id, "member", id, "group_epoch", cg.epoch)
+	default:
+		m = cg.members[req.MemberID]
+		if m == nil {
+			return nil, kerr.UnknownMemberID
+		}
+		if req.MemberEpoch != m.epoch {
+			owned := topicsToAssignment(req.Topics)
+			if !(req.MemberEpoch == m.prevEpoch && req.Topics != nil && owned.minus(m.assigned).size() == 0) {
+				return nil, kerr.FencedMemberEpoch
+			}
+		}
+	}
+	m.clientID, m.clientHost = cl.ID, cl.Host
+	m.deadline = now.Add(g.c.cfg.ConsumerSessionTimeout)
+	if req.RackID != nil {
+		m.rackID = req.RackID
+	}
+	if req.RebalanceTimeoutMillis > 0 {
+		m.rebalanceTimeout = time.Duration(req.RebalanceTimeoutMillis) * time.Millisecond
+	} else if m.rebalanceTimeout == 0 {
+		m.rebalanceTimeout = 5 * time.Minute
+	}
+	changed := false
+	if req.SubscribedTopicNames != nil {
+		names := append([]string(nil), req.SubscribedTopicNames...)
+		sort.Strings(names)
+		if strings.Join(names, "\x00") != strings.Join(m.names, "\x00") {
+			m.names, changed = names, true
+		}
+	}
+	if req.SubscribedTopicRegex != nil {
+		if m.regex == nil || *m.regex != *req.SubscribedTopicRegex {
+			rx := *req.SubscribedTopicRegex
+			m.regex, m.re, changed = &rx, re, true
+		}
+	}
+	if req.ServerAssignor != nil && *req.ServerAssignor != m.assignor {
+		m.assignor, changed = *req.ServerAssignor, true
+	}
+	if changed && req.MemberEpoch != 0 {
+		cg.epoch++
+	}
+	if req.Topics != nil {
+		m.reported = topicsToAssignment(req.Topics)
+	}
+	topics := g.subscribedMetaLocked()
+	if h := metaHash(topics); h != cg.metaHash {
+		cg.metaHash = h
+		if cg.assignmentEpoch != 0 || len(cg.members) > 0 {
+			cg.epoch++
+		}
+	}
+	if cg.epoch > cg.assignmentEpoch {
+		g.computeTargetLocked(topics)
+	}
+	g.reconcileLocked(m, now)
+
+	r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+	id := m.id
+	r.MemberID = &id
+	r.MemberEpoch = m.epoch
+	r.HeartbeatIntervalMillis = int32(g.c.cfg.ConsumerHeartbeatInterval / time.Millisecond)
+	if m.dirty || req.Topics != nil {
+		a := kmsg.NewConsumerGroupHeartbeatResponseAssignment()
+		for _, t := range sortedTopicIDs(m.assigned) {
+			at := kmsg.NewConsumerGroupHeartbeatResponseAssignmentTopic()
+			at.TopicID = t
+			at.Partitions = append([]int32(nil), m.assigned[t]...)
+			a.Topics = append(a.Topics, at)
+		}
+		r.Assignment = &a
+		m.dirty = false
+	}
+	return r, nil
+}
+
+// reconcileLocked moves m one step towards its target (see the file comment).
+func (g *group) reconcileLocked(m *consumerMember, now time.Time) {
+	cg := g.cg
+	if len(m.revoking) > 0 {
+		if m.reported.overlaps(m.revoking) {
+			return // still owns some of them
+		}
+		m.revoking = nil
+		m.revokeDeadline = time.Time{}
+	}
+	target := cg.target[m.id]
+	if drop := m.assigned.minus(target); drop.size() > 0 {
+		m.assigned = m.assigned.intersect(target)
+		m.revoking = drop
+		m.revokeDeadline = now.Add(m.rebalanceTimeout)
+		m.dirty = true
+		return
+	}
+	owned := map[tpart]bool{}
+	for _, o := range cg.members {
+		if o == m {
+			continue
+		}
+		for t, ps := range o.assigned {
+			for _, p := range ps {
+				owned[tpart{t, p}] = true
+			}
+		}
+		for t, ps := range o.revoking {
+			for _, p := range ps {
+				owned[tpart{t, p}] = true
+			}
+		}
+	}
+	for t, ps := range target.minus(m.assigned) {
+		for _, p := range ps {
+			if !owned[tpart{t, p}] {
+				m.assigned.add(t, p)
+				m.dirty = true
+			}
+		}
+	}
+	if m.epoch != cg.assignmentEpoch {
+		m.prevEpoch = m.epoch
+		m.epoch = cg.assignmentEpoch
+		m.dirty = true
+	}
+}
+
+// subscribedMetaLocked resolves every member's subscription against the
+// current metadata: the existing topics any member subscribes to.
+func (g *group) subscribedMetaLocked() map[string]topicMeta {
+	out := map[string]topicMeta{}
+	img := g.c.cfg.Image
+	if img == nil {
+		return out
+	}
+	im := img()
+	for _, m := range g.cg.members {
+		for name := range g.cg.memberTopicsLocked(g, m) {
+			if t := im.Topics[name]; t != nil {
+				out[name] = topicMeta{name: name, id: t.ID, partitions: int32(len(t.Partitions))}
+			}
+		}
+	}
+	return out
+}
+
+// memberTopicsLocked is the set of existing topics m subscribes to, by name
+// or regex (internal topics never match a regex).
+func (cg *consumerGroup) memberTopicsLocked(g *group, m *consumerMember) map[string]bool {
+	out := map[string]bool{}
+	var im = g.c.cfg.Image
+	if im == nil {
+		return out
+	}
+	img := im()
+	for _, n := range m.names {
+		if img.Topics[n] != nil {
+			out[n] = true
+		}
+	}
+	if m.re != nil {
+		for n := range img.Topics {
+			if !strings.HasPrefix(n, "__") && m.re.MatchString(n) {
+				out[n] = true
+			}
+		}
+	}
+	return out
+}
+
+func metaHash(topics map[string]topicMeta) uint64 {
+	h := fnv.New64a()
+	for _, n := range sortedKeys(topics) {
+		t := topics[n]
+		h.Write([]byte(n))
+		h.Write(t.id[:])
+		h.Write([]byte{byte(t.partitions >> 24), byte(t.partitions >> 16), byte(t.partitions >> 8), byte(t.partitions)})
+	}
+	return h.Sum64()
+}
+
+// computeTargetLocked runs the assignor for the current group epoch.
+func (g *group) computeTargetLocked(topics map[string]topicMeta) {
+	cg := g.cg
+	votes := map[string]int{}
+	for _, m := range cg.members {
+		if m.assignor != "" {
+			votes[m.assignor]++
+		}
+	}
+	cg.assignor = AssignorUniform
+	if votes[AssignorRange] > votes[AssignorUniform] {
+		cg.assignor = AssignorRange
+	}
+	var subs []memberSub
+	for _, id := range sortedKeys(cg.members) {
+		m := cg.members[id]
+		var ts []string
+		for n := range cg.memberTopicsLocked(g, m) {
+			if _, ok := topics[n]; ok {
+				ts = append(ts, n)
+			}
+		}
+		sort.Strings(ts)
+		subs = append(subs, memberSub{id: id, topics: ts})
+	}
+	if cg.assignor == AssignorRange {
+		cg.target = assignRange(subs, topics)
+	} else {
+		cg.target = assignUniform(subs, topics, cg.target)
+	}
+	cg.assignmentEpoch = cg.epoch
+	g.c.log.Info("consumer group target assignment", "group", g.id, "epoch", cg.epoch, "assignor", cg.assignor, "members", len(cg.members))
+}
+
+func (g *group) removeConsumerMemberLocked(m *consumerMember, now time.Time, reason string) {
+	cg := g.cg
+	delete(cg.members, m.id)
+	delete(cg.target, m.id)
+	if m.instanceID != nil && cg.static[*m.instanceID] == m.id {
+		delete(cg.static, *m.instanceID)
+	}
+	cg.epoch++
+	g.c.log.Info("consumer group member removed", "group", g.id, "member", m.id, "reason", reason, "group_epoch", cg.epoch)
+	if len(cg.members) == 0 {
+		g.setStateLocked(StateEmpty)
+	}
+}
+
+// consumerTickLocked removes members whose session expired or that did not
+// revoke in time.
+func (g *group) consumerTickLocked(now time.Time) {
+	for _, id := range sortedKeys(g.cg.members) {
+		m := g.cg.members[id]
+		switch {
+		case now.After(m.deadline):
+			g.removeConsumerMemberLocked(m, now, "session timeout expired")
+		case !m.revokeDeadline.IsZero() && now.After(m.revokeDeadline):
+			g.removeConsumerMemberLocked(m, now, "did not revoke partitions within the rebalance timeout")
+		}
+	}
+	if len(g.cg.members) > 0 && g.cg.epoch > g.cg.assignmentEpoch {
+		// Recompute now, so that members still waiting for released
+		// partitions see them on their next heartbeat.
+		g.computeTargetLocked(g.subscribedMetaLocked())
+	}
+}
+
+// consumerStateLocked is Kafka's ConsumerGroupState.
+func (g *group) consumerStateLocked() State {
+	cg := g.cg
+	if len(cg.members) == 0 {
+		return StateEmpty
+	}
+	if cg.epoch > cg.assignmentEpoch {
+		return StateAssigning
+	}
+	for _, m := range cg.members {
+		if m.epoch != cg.assignmentEpoch || len(m.revoking) > 0 || !m.assigned.equal(cg.target[m.id]) {
+			return StateReconciling
+		}
+	}
+	return StateStable
+}
+
+// checkConsumerCommitLocked validates an OffsetCommit v9+ from a member of a
+// KIP-848 group: the epoch may be the current or the previous one (a commit
+// racing with a heartbeat that moved the member on).
 func (g *group) checkConsumerCommitLocked(memberID string, epoch int32) error {
-	return kerr.UnknownMemberID
+	m := g.cg.members[memberID]
+	if m == nil {
+		return kerr.UnknownMemberID
+	}
+	if epoch != m.epoch && epoch != m.prevEpoch {
+		return kerr.StaleMemberEpoch
+	}
+	return nil
 }
 
+// checkConsumerFetchLocked validates the member of an OffsetFetch v9+; an
+// empty member id is an admin read.
 func (g *group) checkConsumerFetchLocked(memberID string, epoch int32) error {
-	return kerr.UnknownMemberID
+	if memberID == "" {
+		return nil
+	}
+	return g.checkConsumerCommitLocked(memberID, epoch)
 }
 
-func (cg *consumerGroup) memberTopicsLocked(g *group, m *consumerMember) map[string]bool { return nil }
+func topicsToAssignment(ts []kmsg.ConsumerGroupHeartbeatRequestTopic) assignment {
+	a := assignment{}
+	for _, t := range ts {
+		for _, p := range t.Partitions {
+			if !a.has(t.TopicID, p) {
+				a.add(t.TopicID, p)
+			}
+		}
+	}
+	return a
+}
 
-func (g *group) consumerStateLocked() State { return StateEmpty }
+func sortedTopicIDs(a assignment) [][16]byte {
+	out := make([][16]byte, 0, len(a))
+	for t := range a {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return string(out[i][:]) < string(out[j][:]) })
+	return out
+}
+
+// DescribeConsumerGroup serves one group of ConsumerGroupDescribe v0-1.
+func (c *Coordinator) DescribeConsumerGroup(id string) kmsg.ConsumerGroupDescribeResponseGroup {
+	out := kmsg.NewConsumerGroupDescribeResponseGroup()
+	out.Group = id
+	err := c.withGroup(id, false, func(g *group) error {
+		if g.kind != kindConsumer || g.cg == nil {
+			msg := "Group " + id + " is not a consumer group."
+			out.ErrorMessage = &msg
+			return kerr.GroupIDNotFound
+		}
+		cg := g.cg
+		out.State = string(g.consumerStateLocked())
+		out.Epoch = cg.epoch
+		out.AssignmentEpoch = cg.assignmentEpoch
+		out.AssignorName = cg.assignor
+		if out.AssignorName == "" {
+			out.AssignorName = AssignorUniform
+		}
+		names := map[[16]byte]string{}
+		if g.c.cfg.Image != nil {
+			for n, t := range g.c.cfg.Image().Topics {
+				names[t.ID] = n
+			}
+		}
+		conv := func(a assignment) kmsg.Assignment {
+			ka := kmsg.NewAssignment()
+			for _, t := range sortedTopicIDs(a) {
+				tp := kmsg.NewAssignmentTopicPartition()
+				tp.TopicID = t
+				tp.Topic = names[t]
+				tp.Partitions = append([]int32(nil), a[t]...)
+				ka.TopicPartitions = append(ka.TopicPartitions, tp)
+			}
+			return ka
+		}
+		for _, mid := range sortedKeys(cg.members) {
+			m := cg.members[mid]
+			dm := kmsg.NewConsumerGroupDescribeResponseGroupMember()
+			dm.MemberID = m.id
+			dm.InstanceID = m.instanceID
+			dm.RackID = m.rackID
+			dm.MemberEpoch = m.epoch
+			dm.ClientID = m.clientID
+			dm.ClientHost = m.clientHost
+			dm.SubscribedTopics = append([]string{}, m.names...)
+			dm.SubscribedTopicRegex = m.regex
+			dm.Assignment = conv(m.assigned)
+			dm.TargetAssignment = conv(cg.target[m.id])
+			dm.MemberType = 1 // consumer protocol
+			out.Members = append(out.Members, dm)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, errGroupNotFound) {
+			msg := "Group " + id + " not found."
+			out.ErrorMessage = &msg
+			err = kerr.GroupIDNotFound
+		}
+		out.ErrorCode = kerrCode(err)
+	}
+	return out
+}

@@ -480,7 +480,11 @@ func (s *shard) load() {
 			ng := len(s.mu.groups)
 			s.mu.Unlock()
 			s.loaded.Store(true)
-			s.c.log.Info("loaded group coordinator partition", "partition", s.index, "leader_epoch", s.epoch,
+			lvl := slog.LevelInfo
+			if n == 0 {
+				lvl = slog.LevelDebug // a new, empty partition: nothing worth a line each
+			}
+			s.c.log.Log(context.Background(), lvl, "loaded group coordinator partition", "partition", s.index, "leader_epoch", s.epoch,
 				"records", n, "groups", ng, "took", time.Since(start).Round(time.Millisecond))
 			return
 		}

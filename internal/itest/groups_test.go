@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gregor-streaming/gregor/internal/testutil"
 )
@@ -152,10 +153,11 @@ func TestGroupFranzCooperativeSticky(t *testing.T) {
 func TestGroupSplitAndTakeover(t *testing.T) {
 	for _, bal := range []struct {
 		name string
-		opt  kgo.Opt
+		opt  []kgo.Opt
 	}{
-		{"range", kgo.Balancers(kgo.RangeBalancer())},
-		{"cooperative", kgo.Balancers(kgo.CooperativeStickyBalancer())},
+		{"range", []kgo.Opt{kgo.Balancers(kgo.RangeBalancer())}},
+		{"cooperative", []kgo.Opt{kgo.Balancers(kgo.CooperativeStickyBalancer())}},
+		{"kip848", []kgo.Opt{kgo.Balancers(kgo.CooperativeStickyBalancer()), kgo.ServerSideBalancer()}},
 	} {
 		t.Run(bal.name, func(t *testing.T) {
 			b := groupBroker(t)
@@ -164,7 +166,7 @@ func TestGroupSplitAndTakeover(t *testing.T) {
 			var mu sync.Mutex
 			owned := map[string]map[int32]bool{}
 			mk := func(name string) *kgo.Client {
-				return b.Client(t, kgo.ConsumerGroup("split-"+bal.name), kgo.ConsumeTopics(topic), bal.opt,
+				return b.Client(t, append([]kgo.Opt{kgo.ConsumerGroup("split-" + bal.name), kgo.ConsumeTopics(topic)}, append(bal.opt,
 					kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 						mu.Lock()
 						defer mu.Unlock()
@@ -189,7 +191,7 @@ func TestGroupSplitAndTakeover(t *testing.T) {
 							delete(owned[name], p)
 						}
 					}),
-				)
+				)...)...)
 			}
 			poll := func(ctx context.Context, cl *kgo.Client) {
 				for ctx.Err() == nil {
@@ -232,3 +234,33 @@ func TestGroupSplitAndTakeover(t *testing.T) {
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestGroupFranzKIP848(t *testing.T) {
+	b := groupBroker(t)
+	for _, bal := range []struct {
+		name string
+		opt  kgo.Opt
+	}{
+		{"uniform", kgo.Balancers(kgo.CooperativeStickyBalancer())},
+		{"range", kgo.Balancers(kgo.RangeBalancer())},
+	} {
+		t.Run(bal.name, func(t *testing.T) {
+			resumeTest(t, b, "kip848-"+bal.name, bal.opt, kgo.ServerSideBalancer())
+			// The group really ran the consumer protocol.
+			cl := b.Client(t)
+			req := kmsg.NewPtrListGroupsRequest()
+			req.TypesFilter = []string{"consumer"}
+			resp, err := req.RequestWith(ctxT(t, 10*time.Second), cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, g := range resp.Groups {
+				found = found || g.Group == "kip848-"+bal.name
+			}
+			if !found {
+				t.Fatalf("group kip848-%s is not listed as a consumer group: %+v", bal.name, resp.Groups)
+			}
+		})
+	}
+}

@@ -1,0 +1,30 @@
+package handler
+
+// ConsumerGroupHeartbeat (key 68), v0-1: the KIP-848 consumer protocol.
+//
+//	v0 (Kafka 3.7-3.9 preview) the coordinator generates member ids
+//	v1 (Kafka 4.0, KIP-1082) the client generates its member id (an empty
+//	   one is INVALID_REQUEST); adds SubscribedTopicRegex (RE2 syntax)
+//
+// Server-side assignors "uniform" (default) and "range"; anything else is
+// UNSUPPORTED_ASSIGNOR. A partition is handed to its new owner only after
+// the old owner's heartbeat shows it released it. A group with classic
+// members answers GROUP_ID_NOT_FOUND.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func init() {
+	register(api{key: 68, min: 0, max: 1, handle: handleConsumerGroupHeartbeat})
+}
+
+func handleConsumerGroupHeartbeat(h *Handler, _ context.Context, r *Request) Reply {
+	req := r.Body.(*kmsg.ConsumerGroupHeartbeatRequest)
+	if r.Version < 1 {
+		req.SubscribedTopicRegex = nil
+	}
+	return now(h.b.Groups.ConsumerGroupHeartbeat(req, clientOf(r)))
+}
