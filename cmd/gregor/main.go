@@ -1,8 +1,7 @@
-// TEMPORARY main.go written by the CLI work (client commands) so that
-// cmd/gregor builds and its tests run before the integrator's main.go
-// (root command, serve, debug) lands. The integrator replaces this file
-// wholesale; it must keep calling newTopicCmd, newProduceCmd, newConsumeCmd,
-// newClusterCmd and newGroupCmd, and envOr lives in client.go.
+// Command gregor is the Gregor broker and its command-line client in one
+// binary: `gregor serve` runs a broker; topic, produce, consume, group and
+// cluster talk to any Kafka-protocol broker through franz-go; debug reads
+// Gregor's on-disk formats.
 package main
 
 import (
@@ -15,9 +14,13 @@ import (
 )
 
 func newRootCmd() *cobra.Command {
-	root := &cobra.Command{Use: "gregor", Short: "Gregor: a Kafka-compatible streaming broker", SilenceUsage: true}
-	root.PersistentFlags().StringP("brokers", "b", envOr("GREGOR_BROKERS", "localhost:9092"), "comma-separated bootstrap brokers")
-	root.AddCommand(newTopicCmd(), newProduceCmd(), newConsumeCmd(), newClusterCmd(), newGroupCmd())
+	root := &cobra.Command{
+		Use:          "gregor",
+		Short:        "Gregor: a Kafka-compatible streaming broker in one binary",
+		SilenceUsage: true,
+	}
+	root.PersistentFlags().StringP("brokers", "b", envOr("GREGOR_BROKERS", "localhost:9092"), "comma-separated bootstrap brokers (env GREGOR_BROKERS)")
+	root.AddCommand(newServeCmd(), newTopicCmd(), newProduceCmd(), newConsumeCmd(), newClusterCmd(), newGroupCmd())
 	return root
 }
 

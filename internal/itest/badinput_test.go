@@ -1,0 +1,252 @@
+package itest
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kbin"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gregor-streaming/gregor/internal/testutil"
+)
+
+// rawConn speaks the Kafka framing by hand, to send what clients never do.
+type rawConn struct {
+	t  *testing.T
+	c  net.Conn
+	id int32
+}
+
+func dialRaw(t *testing.T, addr string) *rawConn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &rawConn{t: t, c: c}
+}
+
+func (r *rawConn) sendFrame(frame []byte) {
+	r.t.Helper()
+	buf := binary.BigEndian.AppendUint32(nil, uint32(len(frame)))
+	if _, err := r.c.Write(append(buf, frame...)); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// request encodes req with a v1/v2 header.
+func (r *rawConn) request(req kmsg.Request) []byte {
+	r.id++
+	b := kbin.AppendInt16(nil, req.Key())
+	b = kbin.AppendInt16(b, req.GetVersion())
+	b = kbin.AppendInt32(b, r.id)
+	b = kbin.AppendNullableString(b, kmsg.StringPtr("raw"))
+	if req.IsFlexible() {
+		b = append(b, 0)
+	}
+	return req.AppendTo(b)
+}
+
+// roundTrip sends req and decodes the response.
+func (r *rawConn) roundTrip(req kmsg.Request) kmsg.Response {
+	r.t.Helper()
+	r.sendFrame(r.request(req))
+	r.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var size [4]byte
+	if _, err := io.ReadFull(r.c, size[:]); err != nil {
+		r.t.Fatalf("reading response: %v", err)
+	}
+	body := make([]byte, binary.BigEndian.Uint32(size[:]))
+	if _, err := io.ReadFull(r.c, body); err != nil {
+		r.t.Fatal(err)
+	}
+	if got := int32(binary.BigEndian.Uint32(body)); got != r.id {
+		r.t.Fatalf("correlation id %d, want %d", got, r.id)
+	}
+	body = body[4:]
+	resp := req.ResponseKind()
+	if resp.IsFlexible() && req.Key() != 18 {
+		body = body[1:] // empty header tags
+	}
+	if err := resp.ReadFrom(body); err != nil {
+		r.t.Fatalf("decoding %T: %v", resp, err)
+	}
+	return resp
+}
+
+// expectClosed checks that the broker closes the connection.
+func (r *rawConn) expectClosed() {
+	r.t.Helper()
+	r.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err := io.ReadAll(r.c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		r.t.Fatal("connection still open")
+	}
+}
+
+// brokerAlive checks that normal clients are still served.
+func brokerAlive(t *testing.T, b *testutil.Broker) {
+	t.Helper()
+	if _, err := b.Admin(t).ListTopics(ctxT(t, 10*time.Second)); err != nil {
+		t.Fatalf("broker stopped serving: %v", err)
+	}
+}
+
+func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
+	b := testutil.NewBroker(t)
+	cases := map[string][]byte{
+		"garbage header":                    {0xde, 0xad},
+		"unknown api key":                   append(kbin.AppendInt16(nil, 999), 0, 0, 0, 0, 0, 1, 0xff, 0xff),
+		"unsupported version":               append(kbin.AppendInt16(nil, 1), 0, 0, 0, 0, 0, 1, 0xff, 0xff),
+		"truncated body":                    append(kbin.AppendInt16(nil, 3), 0, 9, 0, 0, 0, 1, 0xff, 0xff, 0x05),
+		"metadata with a huge array length": append(kbin.AppendInt16(nil, 3), 0, 4, 0, 0, 0, 1, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff),
+	}
+	for name, frame := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := dialRaw(t, b.Addr())
+			c.sendFrame(frame)
+			c.expectClosed()
+			brokerAlive(t, b)
+		})
+	}
+	t.Run("oversized frame", func(t *testing.T) {
+		c := dialRaw(t, b.Addr())
+		c.c.Write([]byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0})
+		c.expectClosed()
+		brokerAlive(t, b)
+	})
+	t.Run("negative frame size", func(t *testing.T) {
+		c := dialRaw(t, b.Addr())
+		c.c.Write([]byte{0xff, 0xff, 0xff, 0xf0})
+		c.expectClosed()
+		brokerAlive(t, b)
+	})
+	t.Run("silent client does not block others", func(t *testing.T) {
+		c := dialRaw(t, b.Addr())
+		c.c.Write([]byte{0, 0, 0, 100}) // promises 100 bytes, sends none
+		brokerAlive(t, b)
+	})
+}
+
+func TestApiVersionsUnknownVersionFallsBack(t *testing.T) {
+	b := testutil.NewBroker(t)
+	c := dialRaw(t, b.Addr())
+	// Version 99 of ApiVersions: the answer is v0 layout with error 35.
+	frame := kbin.AppendInt16(nil, 18)
+	frame = kbin.AppendInt16(frame, 99)
+	frame = kbin.AppendInt32(frame, 1)
+	frame = kbin.AppendNullableString(frame, nil)
+	frame = append(frame, 0, 0, 0) // some body we must not parse
+	c.id = 1
+	c.sendFrame(frame)
+	c.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var size [4]byte
+	if _, err := io.ReadFull(c.c, size[:]); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, binary.BigEndian.Uint32(size[:]))
+	io.ReadFull(c.c, body)
+	resp := kmsg.NewPtrApiVersionsResponse()
+	resp.Version = 0
+	if err := resp.ReadFrom(body[4:]); err != nil {
+		t.Fatal(err)
+	}
+	if resp.ErrorCode != kerr.UnsupportedVersion.Code || len(resp.ApiKeys) < 10 {
+		t.Fatalf("error %d with %d keys", resp.ErrorCode, len(resp.ApiKeys))
+	}
+}
+
+// batchBytes builds a valid one-record RecordBatch v2.
+func batchBytes() []byte {
+	rec := kmsg.Record{Value: []byte("hello"), OffsetDelta: 0}
+	rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the length varint of 0 is one byte
+	recBytes := rec.AppendTo(nil)
+	rb := kmsg.RecordBatch{
+		PartitionLeaderEpoch: -1, Magic: 2, LastOffsetDelta: 0,
+		FirstTimestamp: time.Now().UnixMilli(), MaxTimestamp: time.Now().UnixMilli(),
+		ProducerID: -1, ProducerEpoch: -1, FirstSequence: -1, NumRecords: 1, Records: recBytes,
+	}
+	raw := rb.AppendTo(nil)
+	binary.BigEndian.PutUint32(raw[8:], uint32(len(raw)-12))
+	binary.BigEndian.PutUint32(raw[17:], crc32.Checksum(raw[21:], crc32.MakeTable(crc32.Castagnoli)))
+	return raw
+}
+
+func produceRaw(t *testing.T, c *rawConn, topic string, records []byte) *kmsg.ProduceResponseTopicPartition {
+	t.Helper()
+	req := kmsg.NewPtrProduceRequest()
+	req.Version = 9
+	req.Acks = -1
+	req.TimeoutMillis = 10000
+	rt := kmsg.NewProduceRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewProduceRequestTopicPartition()
+	rp.Records = records
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp := c.roundTrip(req).(*kmsg.ProduceResponse)
+	return &resp.Topics[0].Partitions[0]
+}
+
+func TestProduceValidationErrorCodes(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "v", 1, nil)
+	c := dialRaw(t, b.Addr())
+
+	good := batchBytes()
+	if p := produceRaw(t, c, "v", good); p.ErrorCode != 0 || p.BaseOffset != 0 {
+		t.Fatalf("valid batch: error %d offset %d", p.ErrorCode, p.BaseOffset)
+	}
+	mutate := func(f func([]byte)) []byte {
+		b := append([]byte(nil), good...)
+		f(b)
+		return b
+	}
+	cases := []struct {
+		name    string
+		records []byte
+		want    *kerr.Error
+	}{
+		{"bad crc", mutate(func(b []byte) { b[len(b)-1] ^= 0xff }), kerr.CorruptMessage},
+		{"wrong magic", mutate(func(b []byte) { b[16] = 1 }), kerr.InvalidRecord},
+		{"truncated", good[:len(good)-3], kerr.CorruptMessage},
+		{"two batches", append(append([]byte(nil), good...), good...), kerr.InvalidRecord},
+		{"nonzero base offset", mutate(func(b []byte) { b[7] = 5 }), kerr.InvalidRecord},
+		{"control batch", mutate(func(b []byte) {
+			b[22] |= 0x20
+			binary.BigEndian.PutUint32(b[17:], crc32.Checksum(b[21:], crc32.MakeTable(crc32.Castagnoli)))
+		}), kerr.InvalidRecord},
+		{"count mismatch", mutate(func(b []byte) {
+			binary.BigEndian.PutUint32(b[57:], 3)
+			binary.BigEndian.PutUint32(b[17:], crc32.Checksum(b[21:], crc32.MakeTable(crc32.Castagnoli)))
+		}), kerr.InvalidRecord},
+		{"empty", nil, kerr.InvalidRecord},
+	}
+	for _, tc := range cases {
+		p := produceRaw(t, c, "v", tc.records)
+		if p.ErrorCode != tc.want.Code {
+			t.Errorf("%s: error %v, want %v", tc.name, kerr.ErrorForCode(p.ErrorCode), tc.want)
+		}
+	}
+	if p := produceRaw(t, c, "no-such-topic-for-raw", good); p.ErrorCode != kerr.UnknownTopicOrPartition.Code {
+		t.Errorf("unknown topic: %v", kerr.ErrorForCode(p.ErrorCode))
+	}
+	// Nothing bad was stored: the log holds only the valid batch.
+	offs, _ := b.Admin(t).ListEndOffsets(ctxT(t, 10*time.Second), "v")
+	if end := offs["v"][0].Offset; end != 1 {
+		t.Fatalf("end offset %d after one good batch and %d bad ones", end, len(cases))
+	}
+	recs := consumeN(t, b, "v", 1, kgo.FetchMaxWait(100*time.Millisecond))
+	if string(recs[0].Value) != "hello" {
+		t.Fatalf("stored %q", recs[0].Value)
+	}
+}

@@ -1,0 +1,333 @@
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gregor-streaming/gregor/internal/storage"
+)
+
+// Errors returned by partitions; handlers map them to Kafka codes.
+var (
+	// ErrNotLeader: this broker does not lead the partition (NOT_LEADER_OR_FOLLOWER).
+	ErrNotLeader = errors.New("replica: not the leader")
+	// ErrFencedLeaderEpoch: the request names an older leader epoch.
+	ErrFencedLeaderEpoch = errors.New("replica: fenced leader epoch")
+	// ErrUnknownLeaderEpoch: the request names a newer leader epoch than ours.
+	ErrUnknownLeaderEpoch = errors.New("replica: unknown leader epoch")
+	// ErrClosed: the partition was deleted or the broker is stopping.
+	ErrClosed = errors.New("replica: partition closed")
+)
+
+// Partition is this broker's replica of one partition: its log, its leader
+// state and its high watermark.
+//
+// Locking: appendMu serialises appends together with the idempotence check
+// and producer-state update, so a batch's check and its append are atomic.
+// The high watermark and leader epoch are atomics, read without locks by
+// fetches. wait.mu guards the waiter lists; it is never held across I/O.
+type Partition struct {
+	Topic   string
+	Index   int32
+	TopicID [16]byte
+
+	log *storage.Log
+	mgr *Manager
+
+	leader      atomic.Bool
+	leaderEpoch atomic.Int32
+	// hw is the high watermark: every offset below it is committed. On a
+	// partition whose only replica is this broker, committed means durable
+	// (covered by an fsync), so consumers never see a record that a power
+	// cut could take back and acks=all answers exactly when hw passes it.
+	hw         atomic.Int64
+	syncQueued atomic.Bool
+	closed     atomic.Bool
+
+	appendMu  sync.Mutex
+	producers producers // guarded by appendMu
+
+	wait struct {
+		sync.Mutex
+		acks     []ackWaiter
+		watchers map[chan<- struct{}]struct{}
+	}
+}
+
+type ackWaiter struct {
+	offset int64 // wait until hw > offset
+	done   chan error
+}
+
+// Log is the partition's log, for reads and admin operations.
+func (p *Partition) Log() *storage.Log { return p.log }
+
+// IsLeader reports whether this broker leads the partition.
+func (p *Partition) IsLeader() bool { return p.leader.Load() }
+
+// LeaderEpoch is the current leader epoch.
+func (p *Partition) LeaderEpoch() int32 { return p.leaderEpoch.Load() }
+
+// HighWatermark is the committed end of the log.
+func (p *Partition) HighWatermark() int64 { return p.hw.Load() }
+
+// LastStableOffset equals the high watermark until transactions exist.
+func (p *Partition) LastStableOffset() int64 { return p.hw.Load() }
+
+// CheckEpoch compares a request's current leader epoch with ours; -1 skips it.
+func (p *Partition) CheckEpoch(requested int32) error {
+	if requested < 0 {
+		return nil
+	}
+	cur := p.leaderEpoch.Load()
+	switch {
+	case requested < cur:
+		return ErrFencedLeaderEpoch
+	case requested > cur:
+		return ErrUnknownLeaderEpoch
+	}
+	return nil
+}
+
+// Batch describes a producer batch the handler already validated.
+type Batch struct {
+	Bytes         []byte // the whole batch; its header is rewritten in place
+	ProducerID    int64
+	ProducerEpoch int16
+	BaseSequence  int32
+	LastDelta     int32
+	MaxTimestamp  int64
+}
+
+// AppendResult is where a batch landed.
+type AppendResult struct {
+	BaseOffset     int64
+	LastOffset     int64
+	LogAppendTime  int64 // -1 unless the topic uses LogAppendTime
+	LogStartOffset int64
+	Duplicate      bool // an idempotent retry: nothing was appended
+}
+
+// Append appends one producer batch as leader, after the idempotence check.
+func (p *Partition) Append(b Batch) (AppendResult, error) {
+	if p.closed.Load() {
+		return AppendResult{}, ErrClosed
+	}
+	if !p.leader.Load() {
+		return AppendResult{}, ErrNotLeader
+	}
+	idempotent := b.ProducerID >= 0
+	p.appendMu.Lock()
+	var lastSeq int32
+	if idempotent {
+		lastSeq = lastSeqOf(b.BaseSequence, b.LastDelta)
+		dup, err := p.producers.check(b.ProducerID, b.ProducerEpoch, b.BaseSequence, lastSeq)
+		if err != nil {
+			p.appendMu.Unlock()
+			return AppendResult{}, err
+		}
+		if dup != nil {
+			res := AppendResult{BaseOffset: dup.baseOffset, LastOffset: dup.lastOffset, LogAppendTime: dup.appendTime, LogStartOffset: p.log.LogStartOffset(), Duplicate: true}
+			p.appendMu.Unlock()
+			return res, nil
+		}
+	}
+	info, err := p.log.Append(b.Bytes, p.leaderEpoch.Load())
+	if err != nil {
+		p.appendMu.Unlock()
+		return AppendResult{}, err
+	}
+	if idempotent {
+		p.producers.update(b.ProducerID, b.ProducerEpoch, seqBatch{
+			firstSeq: b.BaseSequence, lastSeq: lastSeq,
+			baseOffset: info.BaseOffset, lastOffset: info.LastOffset, appendTime: info.AppendTime,
+		}, info.MaxTimestamp)
+	}
+	p.appendMu.Unlock()
+	p.mgr.m.appendedBytes.Add(float64(info.Bytes))
+	p.scheduleSync()
+	return AppendResult{BaseOffset: info.BaseOffset, LastOffset: info.LastOffset, LogAppendTime: info.AppendTime, LogStartOffset: p.log.LogStartOffset()}, nil
+}
+
+// scheduleSync queues the partition for the group-commit syncer unless it is
+// queued already. An append that lands while a sync runs re-queues it, so the
+// next sync covers it.
+func (p *Partition) scheduleSync() {
+	if !p.syncQueued.Swap(true) {
+		select {
+		case p.mgr.syncq <- p:
+		case <-p.mgr.done:
+			// Stopping: Close syncs every partition itself.
+		}
+	}
+}
+
+// sync runs on a syncer goroutine: one fsync covers every append before it.
+func (p *Partition) sync() {
+	p.syncQueued.Store(false)
+	if p.closed.Load() {
+		return
+	}
+	end, err := p.log.Sync()
+	if err != nil {
+		p.mgr.log.Error("partition sync failed", "topic", p.Topic, "partition", p.Index, "err", err)
+		p.failWaiters(err)
+		return
+	}
+	p.advanceHW(end)
+}
+
+// advanceHW moves the high watermark forward (never back) and wakes waiters.
+func (p *Partition) advanceHW(end int64) {
+	for {
+		cur := p.hw.Load()
+		if end <= cur {
+			return
+		}
+		if p.hw.CompareAndSwap(cur, end) {
+			break
+		}
+	}
+	p.wait.Lock()
+	kept := p.wait.acks[:0]
+	var done []ackWaiter
+	for _, w := range p.wait.acks {
+		if w.offset < end {
+			done = append(done, w)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	p.wait.acks = kept
+	for ch := range p.wait.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	p.wait.Unlock()
+	for _, w := range done {
+		w.done <- nil
+	}
+}
+
+func (p *Partition) failWaiters(err error) {
+	p.wait.Lock()
+	acks := p.wait.acks
+	p.wait.acks = nil
+	p.wait.Unlock()
+	for _, w := range acks {
+		w.done <- err
+	}
+}
+
+// WaitCommitted blocks until every offset <= lastOffset is committed (the
+// high watermark passed it), ctx ends, or the partition fails or closes.
+func (p *Partition) WaitCommitted(ctx context.Context, lastOffset int64) error {
+	if p.hw.Load() > lastOffset {
+		return nil
+	}
+	w := ackWaiter{offset: lastOffset, done: make(chan error, 1)}
+	p.wait.Lock()
+	if p.hw.Load() > lastOffset {
+		p.wait.Unlock()
+		return nil
+	}
+	if p.closed.Load() {
+		p.wait.Unlock()
+		return ErrClosed
+	}
+	p.wait.acks = append(p.wait.acks, w)
+	p.wait.Unlock()
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Watch registers ch to receive a non-blocking send whenever the high
+// watermark moves or the partition closes; Unwatch removes it.
+func (p *Partition) Watch(ch chan<- struct{}) {
+	p.wait.Lock()
+	if p.wait.watchers == nil {
+		p.wait.watchers = make(map[chan<- struct{}]struct{})
+	}
+	p.wait.watchers[ch] = struct{}{}
+	p.wait.Unlock()
+}
+
+// Unwatch undoes Watch.
+func (p *Partition) Unwatch(ch chan<- struct{}) {
+	p.wait.Lock()
+	delete(p.wait.watchers, ch)
+	p.wait.Unlock()
+}
+
+// becomeLeader takes leadership at epoch: the epoch cache records where the
+// epoch starts, and producer state is rebuilt from the log so idempotence
+// holds across restarts and leader changes.
+func (p *Partition) becomeLeader(epoch int32) error {
+	p.appendMu.Lock()
+	defer p.appendMu.Unlock()
+	if p.leader.Load() && p.leaderEpoch.Load() == epoch {
+		return nil
+	}
+	if epoch > p.log.LatestEpoch() {
+		if err := p.log.AssignEpoch(epoch, p.log.LogEndOffset()); err != nil {
+			return fmt.Errorf("replica: %s-%d: assign epoch %d: %w", p.Topic, p.Index, epoch, err)
+		}
+	}
+	if p.producers == nil {
+		ps, err := rebuildProducers(p.log)
+		if err != nil {
+			return fmt.Errorf("replica: %s-%d: rebuild producer state: %w", p.Topic, p.Index, err)
+		}
+		p.producers = ps
+	}
+	p.leaderEpoch.Store(epoch)
+	p.leader.Store(true)
+	return nil
+}
+
+// rebuildProducers replays batch headers from the log start.
+func rebuildProducers(l *storage.Log) (producers, error) {
+	ps := make(producers)
+	err := l.ScanBatches(l.LogStartOffset(), func(h storage.BatchHeader, _ int64) bool {
+		if h.ProducerID < 0 || h.Attributes&0x20 != 0 {
+			return true
+		}
+		appendTime := int64(-1)
+		if h.Attributes&0x08 != 0 {
+			appendTime = h.MaxTimestamp
+		}
+		ps.update(h.ProducerID, h.ProducerEpoch, seqBatch{
+			firstSeq:   h.BaseSequence,
+			lastSeq:    lastSeqOf(h.BaseSequence, h.LastOffsetDelta),
+			baseOffset: h.BaseOffset,
+			lastOffset: h.BaseOffset + int64(h.LastOffsetDelta),
+			appendTime: appendTime,
+		}, h.MaxTimestamp)
+		return true
+	})
+	return ps, err
+}
+
+// close stops the partition: waiters fail with ErrClosed and watchers wake.
+func (p *Partition) close() {
+	p.closed.Store(true)
+	p.leader.Store(false)
+	p.failWaiters(ErrClosed)
+	p.wait.Lock()
+	for ch := range p.wait.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	p.wait.Unlock()
+}

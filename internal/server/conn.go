@@ -1,0 +1,200 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gregor-streaming/gregor/internal/handler"
+)
+
+// pending is a reply queued for the write goroutine.
+type pending struct {
+	key, version int16
+	corrID       int32
+	reply        handler.Reply
+	received     time.Time
+}
+
+// maxInflight bounds the requests read but not yet answered on a connection;
+// when it is reached the read goroutine stops reading, which pushes back on
+// the client through TCP. Clients pipeline at most a handful.
+const maxInflight = 32
+
+// Handler serves decoded requests; *handler.Handler is the real one.
+type Handler interface {
+	// Versions reports the range of versions served for an API key.
+	Versions(key int16) (min, max int16, ok bool)
+	// Handle is called on the connection's read goroutine, in request
+	// order; ctx ends when the connection closes or the server stops.
+	Handle(ctx context.Context, req *handler.Request) handler.Reply
+}
+
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	info   handler.ConnInfo
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	queue  chan pending
+
+	closeOnce sync.Once
+}
+
+func (c *conn) serve() {
+	defer c.srv.untrack(c)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.writeLoop()
+	}()
+	err := c.readLoop()
+	close(c.queue)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		c.log.Warn("closing connection", "err", err)
+	} else if errors.Is(err, os.ErrDeadlineExceeded) && !c.srv.stopping() {
+		c.log.Info("closing idle connection", "idle", c.srv.cfg.IdleTimeout)
+	}
+	wg.Wait()
+	c.close()
+}
+
+func (c *conn) close() {
+	c.closeOnce.Do(func() {
+		c.cancel()
+		c.nc.Close()
+	})
+}
+
+// readLoop reads frames until EOF, an error, or shutdown. Any malformed frame
+// ends the connection.
+func (c *conn) readLoop() error {
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	var sizeBuf [4]byte
+	for {
+		if c.srv.stopping() {
+			return nil
+		}
+		if c.srv.cfg.IdleTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+		}
+		if _, err := io.ReadFull(br, sizeBuf[:]); err != nil {
+			return err
+		}
+		size := int32(binary.BigEndian.Uint32(sizeBuf[:]))
+		if size < minHeaderSize || int64(size) > int64(c.srv.cfg.MaxRequestBytes) {
+			c.srv.metrics.badRequests.Inc()
+			return errFrameSize(size, c.srv.cfg.MaxRequestBytes)
+		}
+		// Once a frame has started, its body must follow promptly.
+		frame := make([]byte, size)
+		if _, err := io.ReadFull(br, frame); err != nil {
+			return err
+		}
+		received := time.Now()
+		c.srv.metrics.bytesIn.Add(float64(size + 4))
+		if err := c.dispatch(frame, received); err != nil {
+			c.srv.metrics.badRequests.Inc()
+			return err
+		}
+	}
+}
+
+func (c *conn) dispatch(frame []byte, received time.Time) error {
+	h, rest, err := parseHeader(frame)
+	if err != nil {
+		return err
+	}
+	req := &handler.Request{Key: h.key, Version: h.version, CorrelationID: h.corrID, Conn: &c.info, Received: received}
+	if h.clientID != nil {
+		req.ClientID = *h.clientID
+	}
+	min, max, ok := c.srv.handler.Versions(h.key)
+	switch {
+	case !ok:
+		return errUnknown(h.key)
+	case h.key == 18 && h.version > max:
+		// KIP-511: answer in the v0 layout with our key list; the client
+		// retries at a version we serve.
+		req.Version = 0
+		req.Body = &kmsg.ApiVersionsRequest{Version: 0}
+		req.UnsupportedVersion = true
+	case h.version < min || h.version > max:
+		return errVersion(h.key, h.version, min, max)
+	default:
+		body, err := decodeBody(h, rest)
+		if err != nil {
+			return err
+		}
+		req.Body = body
+	}
+	reply := c.srv.handle(c.ctx, req)
+	if reply.Resp == nil && reply.Wait == nil {
+		c.srv.metrics.observe(req.Key, received)
+		return nil
+	}
+	select {
+	case c.queue <- pending{key: req.Key, version: req.Version, corrID: h.corrID, reply: reply, received: received}:
+		return nil
+	case <-c.ctx.Done():
+		return net.ErrClosed
+	}
+}
+
+// writeLoop writes replies in request order. It keeps draining the queue after
+// a write error so that Wait functions still run and nothing blocks forever.
+func (c *conn) writeLoop() {
+	var buf []byte
+	var werr error
+	for p := range c.queue {
+		resp := p.reply.Resp
+		if resp == nil {
+			resp = p.reply.Wait()
+		}
+		if resp == nil || werr != nil {
+			continue
+		}
+		resp.SetVersion(p.version)
+		buf = appendResponse(buf, p.corrID, resp)
+		c.srv.metrics.observe(p.key, p.received)
+		// Coalesce: flush when no more replies are ready, or the buffer is big.
+		if len(c.queue) > 0 && len(buf) < 256<<10 {
+			continue
+		}
+		werr = c.flush(buf)
+		buf = buf[:0]
+		if cap(buf) > 4<<20 {
+			buf = nil // do not pin a large fetch response's buffer
+		}
+	}
+	if len(buf) > 0 && werr == nil {
+		c.flush(buf)
+	}
+	if werr != nil {
+		c.close()
+	}
+}
+
+func (c *conn) flush(b []byte) error {
+	if c.srv.cfg.WriteTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	}
+	n, err := c.nc.Write(b)
+	c.srv.metrics.bytesOut.Add(float64(n))
+	if err != nil {
+		c.log.Info("write failed, closing connection", "err", err)
+		c.close()
+	}
+	return err
+}
