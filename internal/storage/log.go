@@ -255,6 +255,9 @@ func (l *Log) open() error {
 		ckpt = partitionCheckpoint{}
 	}
 	l.lastCkpt = ckpt
+	if !haveCkpt {
+		l.lastCkpt.logStart = -1 // nothing on disk: the next checkpoint writes
+	}
 	epochs, err := readEpochCheckpoint(l.fs, l.dir)
 	rebuildEpochs := false
 	if err != nil {
@@ -288,7 +291,9 @@ func (l *Log) open() error {
 		l.mu.epochs = truncateEpochsFromEnd(epochs, base)
 		l.synced.Store(base)
 		l.mu.lastSync = now
-		return nil
+		// A checkpoint from the start: recovery is strict about offset gaps
+		// past the recovery point only when it has one.
+		return l.checkpoint(false)
 	}
 	segs := make([]*segment, len(bases))
 	for i, b := range bases {
