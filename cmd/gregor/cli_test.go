@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // runCLI runs the gregor command line in-process with --brokers set to
@@ -87,4 +90,31 @@ func findRow(out string, prefix ...string) []string {
 		}
 	}
 	return nil
+}
+
+// skipUnlessBrokerSupports skips t unless every broker advertises API key at
+// version minVersion or newer. It is for features a broker may not have yet
+// (KIP-848 groups, transactions), so that the same tests run against brokers
+// that lack them; kfake has them all, so there nothing is skipped.
+func skipUnlessBrokerSupports(t *testing.T, brokers string, key, minVersion int16, what string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	vs, err := kadm.NewClient(cl).ApiVersions(ctx)
+	if err != nil {
+		t.Fatalf("ApiVersions: %v", err)
+	}
+	for _, v := range vs.Sorted() {
+		if v.Err != nil {
+			t.Fatalf("ApiVersions of broker %d: %v", v.NodeID, v.Err)
+		}
+		if maxV, ok := v.KeyMaxVersion(key); !ok || maxV < minVersion {
+			t.Skipf("broker %d does not advertise API key %d v%d+: no %s", v.NodeID, key, minVersion, what)
+		}
+	}
 }

@@ -306,6 +306,7 @@ func TestGroupStartOffsetWithoutCommit(t *testing.T) {
 // member blocks reset-offsets.
 func TestGroupConsumerProtocol(t *testing.T) {
 	b := testBrokers(t)
+	skipUnlessBrokerSupports(t, b, 68, 1, "KIP-848 consumer groups (ConsumerGroupHeartbeat v1)")
 	mustCLI(t, b, "", "topic", "create", "n", "-p", "2")
 	mustCLI(t, b, "a\nb\nc\n", "produce", "n", "-p", "0")
 	mustCLI(t, b, "d\ne\nf\n", "produce", "n", "-p", "1")

@@ -1,3 +1,5 @@
+//go:build !gregor_serve
+
 package main
 
 // kfake_test.go provides the cluster the CLI tests run against: an in-memory

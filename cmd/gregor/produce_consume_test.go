@@ -290,6 +290,7 @@ func TestOffsetsClampToLogStart(t *testing.T) {
 // consumer never sees as records.
 func TestConsumeExitAtEndAfterTransaction(t *testing.T) {
 	b := testBrokers(t)
+	skipUnlessBrokerSupports(t, b, 26, 0, "transactions (EndTxn)")
 	mustCLI(t, b, "", "topic", "create", "tx")
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b), kgo.TransactionalID("cli-test"), kgo.DefaultProduceTopic("tx"))
 	if err != nil {
