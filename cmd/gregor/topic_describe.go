@@ -117,7 +117,7 @@ func describeTopic(w io.Writer, name string, td kadm.TopicDetail, starts, ends k
 			errText = kafkaErrText(p.Err, "")
 		}
 		t.row(p.Partition, p.Leader, p.LeaderEpoch, int32List(p.Replicas), int32List(p.ISR),
-			int32List(p.OfflineReplicas), listedOffsetText(starts, name, p.Partition), listedOffsetText(ends, name, p.Partition), errText)
+			offlineText(p.OfflineReplicas), listedOffsetText(starts, name, p.Partition), listedOffsetText(ends, name, p.Partition), errText)
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -168,4 +168,12 @@ func listedOffsetText(l kadm.ListedOffsets, t string, p int32) string {
 	default:
 		return fmt.Sprint(o.Offset)
 	}
+}
+
+// offlineText renders offline replicas, "-" when there are none.
+func offlineText(xs []int32) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	return int32List(xs)
 }
