@@ -123,6 +123,10 @@ type Log struct {
 
 	del deleter
 	bg  goGroup // background syncs started by roll
+
+	cleanMu    sync.Mutex   // one compaction of this log at a time
+	cleanLimit atomic.Int64 // compaction stays below it (the broker sets the LSO)
+	cleanedTo  int64        // mu: offsets below it were compacted since open
 }
 
 // Topic is the topic parsed from the directory name "<topic>-<partition>".
@@ -174,6 +178,7 @@ func Open(dir string, cfg Config, opts Options) (*Log, error) {
 	l.topic, l.partition, _ = parsePartitionDir(filepath.Base(l.dir))
 	l.logger = opts.Logger.With("dir", l.dir)
 	l.cfg.Store(&cfg)
+	l.cleanLimit.Store(math.MaxInt64)
 	l.syncMu.cond = sync.NewCond(&l.syncMu.Mutex)
 	l.del.init(l.fs, l.logger)
 	if err := l.open(); err != nil {
