@@ -92,7 +92,7 @@ func (c *Cleaner) Clean(ctx context.Context, l *Log, force bool) (bool, error) {
 	throttle := newThrottle(c.opts.CleanerIOBytesPerSecond)
 
 	// Pass 1: the latest offset of every key, and each producer's last batch.
-	latest := map[string]int64{}         // key -> offset of its latest record
+	latest := map[string]int64{}        // key -> offset of its latest record
 	lastOfProducer := map[int64]int64{} // producer id -> base offset of its last batch
 	for _, s := range cand {
 		err := l.eachBatch(ctx, s, throttle, func(h BatchHeader, b []byte) error {
@@ -298,4 +298,3 @@ func (t *throttle) wait(n int64) {
 		time.Sleep(ahead)
 	}
 }
-

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -68,10 +69,16 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 		snapSynced int64
 		snapStart  int64
 	)
+	// The injector also runs on background sync goroutines: it uses its own
+	// rng and publishes the snapshot under snapMu.
+	var snapMu sync.Mutex
+	crashRng := rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
 	efs := vfs.NewErrorFS(mem, func(op vfs.Op, path string) error {
 		if ops.Add(1) == crashAt {
+			snapMu.Lock()
 			snapSynced, snapStart = synced.Load(), logStart.Load()
-			snap = mem.Crash(rng)
+			snap = mem.Crash(crashRng)
+			snapMu.Unlock()
 		}
 		return nil
 	})
@@ -127,11 +134,13 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 			}
 		}
 	}
+	l.Close()
+	snapMu.Lock()
 	if snap == nil {
 		snapSynced, snapStart = synced.Load(), logStart.Load()
-		snap = mem.Crash(rng)
+		snap = mem.Crash(crashRng)
 	}
-	l.Close()
+	snapMu.Unlock()
 
 	// Recover the snapshot.
 	r, err := Open("/data/t-0", cfg, Options{FS: snap, Logger: testLogger(t)})
