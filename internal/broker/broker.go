@@ -40,6 +40,7 @@ type Broker struct {
 	Data     *storage.Dir
 	Replicas *replica.Manager
 	Sessions *FetchSessions
+	Metrics  *Metrics
 	Groups   *group.Coordinator
 
 	pids producerIDs
@@ -92,6 +93,7 @@ func Start(ctx context.Context, cfg *config.Broker, opts Options) (*Broker, erro
 		Sessions: NewFetchSessions(int(cfg.MaxIncrementalFetchSessionCacheSlots)),
 		stop:     make(chan struct{}),
 	}
+	b.Metrics = newMetrics(reg, b)
 	voters, err := cluster.ParseVoters(cfg.Voters)
 	if err != nil {
 		return nil, err

@@ -368,6 +368,9 @@ func (st *fetchState) respond(resp *kmsg.FetchResponse) kmsg.Response {
 		rp.PreferredReadReplica = -1
 		// librdkafka rejects a null record set: send an empty one.
 		rp.RecordBatches = fp.records
+		if len(fp.records) > 0 && fp.p != nil {
+			st.h.b.Metrics.BytesOut.WithLabelValues(fp.p.Topic).Add(float64(len(fp.records)))
+		}
 		if rp.RecordBatches == nil {
 			rp.RecordBatches = []byte{}
 		}

@@ -70,6 +70,7 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 
 	img := h.b.Meta.Image()
 	var waits []produceWait
+	metrics := h.b.Metrics
 	resp.Topics = make([]kmsg.ProduceResponseTopic, 0, len(req.Topics))
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -121,6 +122,10 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 					h.log.Warn("corrupt batch from client", "topic", rt.Topic, "partition", rp.Partition, "client", r.ClientID, "err", err)
 				}
 				continue
+			}
+			if !res.Duplicate {
+				metrics.BytesIn.WithLabelValues(rt.Topic).Add(float64(len(rp.Records)))
+				metrics.MessagesIn.WithLabelValues(rt.Topic).Add(float64(res.LastOffset - res.BaseOffset + 1))
 			}
 			sp.BaseOffset = res.BaseOffset
 			sp.LogAppendTime = res.LogAppendTime
