@@ -78,9 +78,8 @@ func (o Options) withDefaults() Options {
 // them and see only whole batches, because the end of a segment is published
 // (under mu) only after the write returned. Different logs share nothing.
 //
-// Lock order: appendMu -> segment.loadMu -> ckptMu -> mu -> segment.fileMu;
-// syncMu is never held while taking another lock except mu (briefly).
-// mu is never held across I/O.
+// Lock order (see doc.go): cleanMu -> appendMu -> segment.loadMu -> ckptMu ->
+// mu -> segment.fileMu; syncMu -> mu. mu is never held across I/O.
 type Log struct {
 	dir       string
 	topic     string

@@ -1,0 +1,53 @@
+// Package storage is Gregor's partition log: segments of RecordBatch v2 bytes
+// in Kafka's on-disk layout, with indexes, recovery, retention, truncation,
+// the leader-epoch cache and compaction. It knows nothing of networks, Raft
+// or Kafka requests (TestForbiddenImports), and does all file I/O through
+// internal/vfs.
+//
+// # Files
+//
+//	errors.go      sentinel errors (ErrCorrupt is a class), errno classification
+//	config.go      Config (Kafka topic config names and defaults), Validate
+//	batch.go       RecordBatch v2 header layout, ParseBatchHeader, VerifyBatch, in-place rewrites
+//	records.go     codecs (gzip, snappy/xerial, lz4, zstd) and record decoding/encoding
+//	index.go       .index and .timeindex formats and lookups
+//	scanner.go     sequential batch scanning of a .log file
+//	checkpoint.go  partition.checkpoint and leader-epoch-checkpoint formats
+//	segment.go     segment naming, lazily loaded per-segment indexes, index rebuild
+//	log.go         Log, Open (and recovery), Close, Delete, checkpoints
+//	append.go      Append, AppendBatches, roll
+//	read.go        Read (file ranges), ReadInto, ScanBatches
+//	sync.go        group commit (Sync), directory-sync ordering
+//	truncate.go    TruncateTo, DeleteRecordsBefore, segment retirement
+//	retention.go   ApplyRetention (retention.ms / retention.bytes)
+//	epochs.go      leader-epoch cache (AssignEpoch, EndOffsetForEpoch)
+//	timestamp.go   OffsetForTimestamp, MaxTimestampOffset
+//	compact.go     the compaction cleaner
+//	deleter.go     delayed file deletion (file.delete.delay.ms)
+//	dir.go         Dir: many partitions, concurrent open, background work
+//	dump.go        DumpSegment / DumpLog (gregor debug segment|log)
+//
+// # Invariants that matter
+//
+//   - Readers see only whole batches: a segment's size and the log end offset
+//     are published under Log.mu after the write returned.
+//   - Everything below the recovery point is durable: data, and the index
+//     files of closed segments. A clean-shutdown checkpoint additionally
+//     vouches for the active segment's index files and the log end offset;
+//     the first change after opening rewrites it as unclean first.
+//   - A rolled segment is fsynced by the next Sync, and every directory sync
+//     of the partition syncs such segments first, so a newer segment never
+//     becomes durable behind a torn older one.
+//   - Past the recovery point offsets are contiguous (followers sync after a
+//     gap), so recovery can treat a jump as damage: the base offset is not
+//     covered by the CRC.
+//   - The log start offset only moves forward and is persisted before the
+//     segments below it are removed.
+//   - Files handed out in Ranges are closed only after file.delete.delay.ms.
+//
+// # Lock order
+//
+// Log: cleanMu (the cleaner, for a whole compaction) -> appendMu ->
+// segment.loadMu -> ckptMu -> mu -> segment.fileMu; syncMu -> mu. Dir.mu is
+// never held while calling into a Log except to open one in Create.
+package storage
