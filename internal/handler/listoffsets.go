@@ -193,9 +193,12 @@ func offsetForListTimestamp(p *replica.Partition, ts int64, client, committed bo
 			return false
 		}
 		cur := p.LeaderEpoch()
-		if cur <= 0 {
+		if cur <= 0 || l.LatestEpoch() != cur {
+			// No earlier epoch, or the cache does not (yet) say where
+			// this one starts: nothing to wait for.
 			return false
 		}
+		// The end of the epochs before cur is where cur starts.
 		_, epochStart := l.EndOffsetForEpoch(cur - 1)
 		return epochStart > hw
 	}
