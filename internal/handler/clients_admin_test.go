@@ -1,0 +1,89 @@
+package handler_test
+
+import (
+	"testing"
+
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gregor-streaming/gregor/internal/testutil"
+)
+
+// TestAdvertisedAdminVersions checks that ApiVersions lists the admin APIs
+// at exactly the ranges their handlers serve (KAFKA-NOTES 1.2).
+func TestAdvertisedAdminVersions(t *testing.T) {
+	b := testutil.NewBroker(t)
+	resp := request[*kmsg.ApiVersionsResponse](t, b.Client(t), kmsg.NewPtrApiVersionsRequest())
+	got := map[int16][2]int16{}
+	for _, k := range resp.ApiKeys {
+		got[k.ApiKey] = [2]int16{k.MinVersion, k.MaxVersion}
+	}
+	for key, want := range map[int16][2]int16{
+		2: {0, 10}, 20: {0, 6}, 21: {0, 2}, 23: {0, 4}, 32: {0, 4}, 33: {0, 2},
+		35: {0, 4}, 37: {0, 3}, 44: {0, 1}, 60: {0, 2}, 61: {0, 0},
+	} {
+		if got[key] != want {
+			t.Errorf("%s advertised %v, want %v", kmsg.NameForKey(key), got[key], want)
+		}
+	}
+}
+
+// TestSaramaAdmin drives the admin handlers with sarama, which speaks other
+// versions than franz-go (its ClusterAdmin and offset lookups).
+func TestSaramaAdmin(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "sa", 1, nil)
+	for i := 0; i < 4; i++ {
+		produceTo(t, producer(t, b), &kgo.Record{Topic: "sa", Value: []byte{byte(i)}})
+	}
+
+	conf := sarama.NewConfig()
+	conf.Version = sarama.V3_0_0_0
+	conf.ClientID = "gregor-handler-test"
+	client, err := sarama.NewClient([]string{b.Addr()}, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if off, err := client.GetOffset("sa", 0, sarama.OffsetNewest); err != nil || off != 4 {
+		t.Errorf("sarama newest offset %d, %v; want 4", off, err)
+	}
+	if off, err := client.GetOffset("sa", 0, sarama.OffsetOldest); err != nil || off != 0 {
+		t.Errorf("sarama oldest offset %d, %v; want 0", off, err)
+	}
+
+	brokers, controller, err := admin.DescribeCluster()
+	if err != nil || len(brokers) != 1 || controller != 1 {
+		t.Errorf("sarama describe cluster: %d brokers, controller %d, %v", len(brokers), controller, err)
+	}
+
+	v := "86400000"
+	if err := admin.IncrementalAlterConfig(sarama.TopicResource, "sa", map[string]sarama.IncrementalAlterConfigsEntry{
+		"retention.ms": {Operation: sarama.IncrementalAlterConfigsOperationSet, Value: &v},
+	}, false); err != nil {
+		t.Fatalf("sarama incremental alter: %v", err)
+	}
+	entries, err := admin.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: "sa", ConfigNames: []string{"retention.ms"}})
+	if err != nil || len(entries) != 1 || entries[0].Value != v || entries[0].Source != sarama.SourceTopic {
+		t.Errorf("sarama describe config: %+v, %v; want retention.ms=%s from the topic", entries, err, v)
+	}
+
+	if err := admin.CreatePartitions("sa", 2, nil, false); err != nil {
+		t.Errorf("sarama create partitions: %v", err)
+	}
+	if err := admin.DeleteRecords("sa", map[int32]int64{0: 3}); err != nil {
+		t.Errorf("sarama delete records: %v", err)
+	}
+	if off, err := client.GetOffset("sa", 0, sarama.OffsetOldest); err != nil || off != 3 {
+		t.Errorf("oldest offset after delete records %d, %v; want 3", off, err)
+	}
+	if err := admin.DeleteTopic("sa"); err != nil {
+		t.Errorf("sarama delete topic: %v", err)
+	}
+}
