@@ -6,6 +6,8 @@ package itest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,11 @@ func TestGroupSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("child-process crash test")
 	}
-	proc := testutil.StartProcess(t, t.TempDir())
+	props := filepath.Join(t.TempDir(), "gregor.properties")
+	if err := os.WriteFile(props, []byte("group.initial.rebalance.delay.ms=0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proc := testutil.StartProcess(t, t.TempDir(), "--config", props)
 	adm := newAdmin(t, proc.Addr)
 	const topic, group = "restart", "restart-group"
 	createTopic(t, adm, topic, 3, nil)

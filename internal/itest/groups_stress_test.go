@@ -20,7 +20,7 @@ import (
 	"github.com/gregor-streaming/gregor/internal/testutil"
 )
 
-var groupStressDuration = flag.Duration("group.stress", 15*time.Second, "how long TestGroupStress churns members")
+var groupStressDuration = flag.Duration("group.stress", 8*time.Second, "how long TestGroupStress churns members")
 
 func TestGroupStress(t *testing.T) {
 	churn := *groupStressDuration
