@@ -152,15 +152,15 @@ func (b *Broker) register(ctx context.Context) error {
 	return nil
 }
 
-// follow applies each new metadata image to the partitions.
+// follow applies each new metadata image to the partitions. Each image's
+// Changed channel closes when a newer one replaces it.
 func (b *Broker) follow() {
 	defer b.wg.Done()
-	changes := b.Meta.Changes()
-	for {
+	for img := b.Meta.Image(); ; img = b.Meta.Image() {
 		select {
 		case <-b.stop:
 			return
-		case <-changes:
+		case <-img.Changed():
 			b.Reconcile()
 		}
 	}
