@@ -20,7 +20,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage: true,
 	}
 	root.PersistentFlags().StringP("brokers", "b", envOr("GREGOR_BROKERS", "localhost:9092"), "comma-separated bootstrap brokers (env GREGOR_BROKERS)")
-	root.AddCommand(newServeCmd(), newTopicCmd(), newProduceCmd(), newConsumeCmd(), newClusterCmd(), newGroupCmd())
+	root.AddCommand(newServeCmd(), newDebugCmd(), newTopicCmd(), newProduceCmd(), newConsumeCmd(), newClusterCmd(), newGroupCmd())
 	return root
 }
 
