@@ -177,6 +177,15 @@ func TestBrokerConfigs(t *testing.T) {
 	if !found || len(rcs[0].Configs) < 20 {
 		t.Errorf("broker 1 described with %d configs, log.retention.ms found %v", len(rcs[0].Configs), found)
 	}
+	// "01" names broker 1 too (Kafka parses the id as an integer).
+	req01 := kmsg.NewPtrDescribeConfigsRequest()
+	rr01 := kmsg.NewDescribeConfigsRequestResource()
+	rr01.ResourceType, rr01.ResourceName, rr01.ConfigNames = 4, "01", []string{"log.retention.ms"}
+	req01.Resources = append(req01.Resources, rr01)
+	r01 := request[*kmsg.DescribeConfigsResponse](t, b.Client(t), req01).Resources[0]
+	if r01.ErrorCode != 0 || len(r01.Configs) != 1 || r01.Configs[0].Value == nil || *r01.Configs[0].Value != twoHours {
+		t.Errorf("broker \"01\": %v %+v, want log.retention.ms=%s", kerr.ErrorForCode(r01.ErrorCode), r01.Configs, twoHours)
+	}
 	rcs, err = adm.DescribeBrokerConfigs(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -104,7 +104,9 @@ func (h *Handler) describeResource(ctx context.Context, img *cluster.Image, typ 
 		if err := h.checkOwnBroker(name); err != nil {
 			return nil, err
 		}
-		return config.DescribeBroker(h.b.NodeID, img.BrokerConfigs[name], img.BrokerConfigs[""], h.b.Config), nil
+		// Dynamic configs are keyed by the canonical id ("01" names broker 1).
+		own := strconv.Itoa(int(h.b.NodeID))
+		return config.DescribeBroker(h.b.NodeID, img.BrokerConfigs[own], img.BrokerConfigs[""], h.b.Config), nil
 	case resourceBrokerLogger:
 		if err := h.checkOwnBroker(name); err != nil {
 			return nil, err
