@@ -2,8 +2,10 @@ package handler_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
+	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -85,5 +87,61 @@ func TestSaramaAdmin(t *testing.T) {
 	}
 	if err := admin.DeleteTopic("sa"); err != nil {
 		t.Errorf("sarama delete topic: %v", err)
+	}
+}
+
+// TestKafkaGoAdmin drives the admin handlers with segmentio/kafka-go's
+// Client, which negotiates its own (often older) versions.
+func TestKafkaGoAdmin(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "kg", 1, nil)
+	at := func(ms int64) *kgo.Record {
+		return &kgo.Record{Topic: "kg", Value: []byte("v"), Timestamp: time.UnixMilli(ms)}
+	}
+	produceTo(t, producer(t, b), at(1000))
+	produceTo(t, producer(t, b), at(3000))
+	produceTo(t, producer(t, b), at(2000))
+
+	ctx := testCtx(t)
+	c := &kafkago.Client{Addr: kafkago.TCP(b.Addr()), Timeout: 30 * time.Second}
+	lo, err := c.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{
+		"kg": {kafkago.FirstOffsetOf(0), kafkago.LastOffsetOf(0), kafkago.TimeOffsetOf(0, time.UnixMilli(1500))},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range lo.Topics["kg"] {
+		if p.Error != nil || p.FirstOffset != 0 || p.LastOffset != 3 {
+			t.Errorf("kafka-go offsets %+v: want first 0, last 3", p)
+		}
+		if _, ok := p.Offsets[1]; !ok {
+			t.Errorf("kafka-go time offsets %v: want offset 1 for 1500 ms", p.Offsets)
+		}
+	}
+
+	ia, err := c.IncrementalAlterConfigs(ctx, &kafkago.IncrementalAlterConfigsRequest{Resources: []kafkago.IncrementalAlterConfigsRequestResource{{
+		ResourceType: kafkago.ResourceTypeTopic, ResourceName: "kg",
+		Configs: []kafkago.IncrementalAlterConfigsRequestConfig{{Name: "cleanup.policy", Value: "compact", ConfigOperation: kafkago.ConfigOperationAppend}},
+	}}})
+	if err != nil || len(ia.Resources) != 1 || ia.Resources[0].Error != nil {
+		t.Fatalf("kafka-go incremental alter: %v %+v", err, ia)
+	}
+	dc, err := c.DescribeConfigs(ctx, &kafkago.DescribeConfigsRequest{Resources: []kafkago.DescribeConfigRequestResource{{
+		ResourceType: kafkago.ResourceTypeTopic, ResourceName: "kg", ConfigNames: []string{"cleanup.policy"},
+	}}})
+	if err != nil || len(dc.Resources) != 1 || len(dc.Resources[0].ConfigEntries) != 1 || dc.Resources[0].ConfigEntries[0].ConfigValue != "delete,compact" {
+		t.Errorf("kafka-go describe configs: %v %+v, want cleanup.policy=delete,compact", err, dc)
+	}
+
+	cp, err := c.CreatePartitions(ctx, &kafkago.CreatePartitionsRequest{Topics: []kafkago.TopicPartitionsConfig{{Name: "kg", Count: 3}}})
+	if err != nil || cp.Errors["kg"] != nil {
+		t.Errorf("kafka-go create partitions: %v %v", err, cp.Errors)
+	}
+	if _, n := topicPartitions(t, b, "kg"); n != 3 {
+		t.Errorf("%d partitions after kafka-go create partitions, want 3", n)
+	}
+	dt, err := c.DeleteTopics(ctx, &kafkago.DeleteTopicsRequest{Topics: []string{"kg"}})
+	if err != nil || dt.Errors["kg"] != nil {
+		t.Errorf("kafka-go delete topics: %v %v", err, dt.Errors)
 	}
 }
