@@ -26,6 +26,7 @@ package handler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -43,14 +44,18 @@ func init() {
 
 // fetchPart is one partition of a fetch being answered.
 type fetchPart struct {
-	key       broker.SessionKey
-	sp        *broker.SessionPartition // nil when sessionless
-	offset    int64
-	maxBytes  int32
-	curEpoch  int32
-	p         *replica.Partition
-	errCode   int16
+	key      broker.SessionKey
+	sp       *broker.SessionPartition // nil when sessionless
+	offset   int64
+	maxBytes int32
+	curEpoch int32
+	p        *replica.Partition
+	errCode  int16
+	// The data read: in memory (records) or as file ranges for sendfile
+	// (ranges); size is its length either way.
 	records   []byte
+	ranges    []storage.Range
+	size      int64
 	hw, lso   int64
 	logStart  int64
 	readBytes int
@@ -281,10 +286,10 @@ func (st *fetchState) read(img *cluster.Image) bool {
 			anyErr = true
 			continue
 		}
-		if fp.records != nil {
+		if fp.size > 0 {
 			// Data from an earlier pass stands; count it.
-			total += int64(len(fp.records))
-			remaining -= int64(len(fp.records))
+			total += fp.size
+			remaining -= fp.size
 			gotData = true
 			continue
 		}
@@ -314,20 +319,28 @@ func (st *fetchState) read(img *cluster.Image) bool {
 		if budget <= 0 && gotData {
 			continue
 		}
-		buf, _, err := l.ReadInto(nil, fp.offset, max(budget, 0), limit, !gotData)
+		res, err := l.Read(fp.offset, max(budget, 0), limit, !gotData)
+		if err == nil && res.Bytes > 0 {
+			if sendfileable(res.Ranges) {
+				fp.ranges = res.Ranges
+			} else {
+				fp.records, err = readRanges(res)
+			}
+		}
 		if err != nil {
 			if errors.Is(err, storage.ErrOffsetOutOfRange) {
 				fp.errCode = kerr.OffsetOutOfRange.Code
 			} else {
 				fp.errCode = errorCode(st.h.log, err)
 			}
+			fp.ranges, fp.records = nil, nil
 			anyErr = true
 			continue
 		}
-		if len(buf) > 0 {
-			fp.records = buf
-			total += int64(len(buf))
-			remaining -= int64(len(buf))
+		if res.Bytes > 0 {
+			fp.size = res.Bytes
+			total += res.Bytes
+			remaining -= res.Bytes
 			gotData = true
 		}
 	}
@@ -337,11 +350,12 @@ func (st *fetchState) read(img *cluster.Image) bool {
 // respond builds the response from the last read.
 func (st *fetchState) respond(resp *kmsg.FetchResponse) kmsg.Response {
 	resp.SessionID = st.respSess
+	var parts [][]storage.Range
 	byTopic := make(map[broker.SessionKey]int) // topic key (partition -1) -> index in resp.Topics
 	for _, fp := range st.parts {
 		if fp.sp != nil && !st.full {
 			sp := fp.sp
-			changed := len(fp.records) > 0 || !sp.Sent || sp.HW != fp.hw || sp.LSO != fp.lso || sp.LogStart != fp.logStart || sp.ErrCode != fp.errCode
+			changed := fp.size > 0 || !sp.Sent || sp.HW != fp.hw || sp.LSO != fp.lso || sp.LogStart != fp.logStart || sp.ErrCode != fp.errCode
 			if !changed {
 				continue
 			}
@@ -366,13 +380,18 @@ func (st *fetchState) respond(resp *kmsg.FetchResponse) kmsg.Response {
 		rp.LastStableOffset = fp.lso
 		rp.LogStartOffset = fp.logStart
 		rp.PreferredReadReplica = -1
-		// librdkafka rejects a null record set: send an empty one.
-		rp.RecordBatches = fp.records
-		if len(fp.records) > 0 && fp.p != nil {
-			st.h.b.Metrics.BytesOut.WithLabelValues(fp.p.Topic).Add(float64(len(fp.records)))
-		}
-		if rp.RecordBatches == nil {
+		switch {
+		case fp.ranges != nil:
+			rp.RecordBatches = placeholder(len(parts))
+			parts = append(parts, fp.ranges)
+		case fp.records != nil:
+			rp.RecordBatches = fp.records
+		default:
+			// librdkafka rejects a null record set: send an empty one.
 			rp.RecordBatches = []byte{}
+		}
+		if fp.size > 0 && fp.p != nil {
+			st.h.b.Metrics.BytesOut.WithLabelValues(fp.p.Topic).Add(float64(fp.size))
 		}
 		if st.committed {
 			rp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
@@ -384,7 +403,7 @@ func (st *fetchState) respond(resp *kmsg.FetchResponse) kmsg.Response {
 	if st.session != nil {
 		returned := make(map[broker.SessionKey]bool)
 		for _, fp := range st.parts {
-			if len(fp.records) > 0 {
+			if fp.size > 0 {
 				returned[fp.key] = true
 			}
 		}
@@ -401,5 +420,32 @@ func (st *fetchState) respond(resp *kmsg.FetchResponse) kmsg.Response {
 			st.session.Order = append(front, back...)
 		}
 	}
+	if parts != nil {
+		return &FileResponse{Response: resp, Parts: parts}
+	}
 	return resp
+}
+
+// sendfileable reports whether every range is in an OS file the server can
+// sendfile from.
+func sendfileable(rs []storage.Range) bool {
+	for _, r := range rs {
+		if _, ok := r.File.(interface{ Fd() uintptr }); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// readRanges reads a result's ranges into memory.
+func readRanges(res storage.ReadResult) ([]byte, error) {
+	buf := make([]byte, 0, res.Bytes)
+	for _, r := range res.Ranges {
+		n := len(buf)
+		buf = buf[:n+int(r.Len)]
+		if _, err := r.File.ReadAt(buf[n:], r.Pos); err != nil {
+			return nil, fmt.Errorf("reading %s at %d: %w", r.File.Name(), r.Pos, err)
+		}
+	}
+	return buf, nil
 }

@@ -166,6 +166,23 @@ func (c *conn) writeLoop() {
 			continue
 		}
 		resp.SetVersion(p.version)
+		if fr, ok := resp.(*handler.FileResponse); ok {
+			// Records go out with sendfile: write what is buffered, then
+			// this response in pieces.
+			if len(buf) > 0 {
+				if werr = c.flush(buf); werr != nil {
+					continue
+				}
+				buf = buf[:0]
+			}
+			werr = c.writeFileResponse(p.corrID, fr)
+			c.srv.metrics.observe(p.key, p.received)
+			if werr != nil {
+				c.log.Info("write failed, closing connection", "err", werr)
+				c.close()
+			}
+			continue
+		}
 		buf = appendResponse(buf, p.corrID, resp)
 		c.srv.metrics.observe(p.key, p.received)
 		// Coalesce: flush when no more replies are ready, or the buffer is big.
@@ -184,6 +201,18 @@ func (c *conn) writeLoop() {
 	if werr != nil {
 		c.close()
 	}
+}
+
+func (c *conn) writeFileResponse(corrID int32, fr *handler.FileResponse) error {
+	frame := appendResponse(nil, corrID, fr)
+	segs, err := spliceFileResponse(frame, fr, fr.IsFlexible())
+	if err != nil {
+		return err
+	}
+	if c.srv.cfg.WriteTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	}
+	return c.writeSegments(segs)
 }
 
 func (c *conn) flush(b []byte) error {
