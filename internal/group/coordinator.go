@@ -594,6 +594,7 @@ type keyKind int
 const (
 	keyKindOffset keyKind = iota
 	keyKindGroup
+	keyKindConsumer // KIP-848 types 3-8
 	keyKindOther
 )
 
@@ -603,6 +604,7 @@ type parsedKey struct {
 	group     string
 	topic     string
 	partition int32
+	consumer  consumerKey // keyKindConsumer
 }
 
 // parseKey decodes a __consumer_offsets record key.
@@ -624,6 +626,13 @@ func parseKey(b []byte) (parsedKey, error) {
 			return parsedKey{}, fmt.Errorf("%w: group key: %v", ErrCorruptRecord, err)
 		}
 		return parsedKey{kind: keyKindGroup, version: v, group: k.Group}, nil
+	case keyConsumerGroupMetadata, keyConsumerGroupPartitionMetadata, keyConsumerGroupMemberMetadata,
+		keyConsumerGroupTargetAssignmentMetadata, keyConsumerGroupTargetAssignmentMember, keyConsumerGroupCurrentMemberAssignment:
+		k, err := parseConsumerKey(b)
+		if err != nil {
+			return parsedKey{}, err
+		}
+		return parsedKey{kind: keyKindConsumer, version: v, group: k.group, consumer: k}, nil
 	default:
 		return parsedKey{kind: keyKindOther, version: v}, nil
 	}
