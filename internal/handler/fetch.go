@@ -122,6 +122,11 @@ func handleFetch(h *Handler, ctx context.Context, r *Request) Reply {
 				defer fp.p.Unwatch(wake)
 			}
 		}
+		// Data that arrived between the first read and the watches would
+		// wake nobody: look once more now that the watches are in place.
+		if st.read(h.b.Meta.Image()) {
+			return st.respond(resp)
+		}
 		timer := time.NewTimer(wait)
 		defer timer.Stop()
 		for {

@@ -147,6 +147,7 @@ func (m *Manager) Ensure(a Assignment) (*Partition, error) {
 		// Everything already in the log at open was synced by the clean
 		// shutdown or survived recovery.
 		p.hw.Store(l.LogEndOffset())
+		p.durable.Store(l.LogEndOffset())
 		m.mu.Lock()
 		if existing := m.mu.parts[key]; existing != nil {
 			p = existing

@@ -39,11 +39,15 @@ type Partition struct {
 
 	leader      atomic.Bool
 	leaderEpoch atomic.Int32
-	// hw is the high watermark: every offset below it is committed. On a
-	// partition whose only replica is this broker, committed means durable
-	// (covered by an fsync), so consumers never see a record that a power
-	// cut could take back and acks=all answers exactly when hw passes it.
-	hw         atomic.Int64
+	// hw is the high watermark: consumers read below it. With this broker
+	// the only replica it is the log end offset, as in Kafka with an ISR of
+	// one: a record is readable as soon as it is in the log (which survives
+	// a crash of the process; the page cache keeps it).
+	hw atomic.Int64
+	// durable is the end of what an fsync covers. acks=all waits for it,
+	// so an acknowledged write survives a power cut too; consumers do not
+	// wait for it, which keeps fsync latency out of end-to-end latency.
+	durable    atomic.Int64
 	syncQueued atomic.Bool
 	closed     atomic.Bool
 
@@ -58,7 +62,7 @@ type Partition struct {
 }
 
 type ackWaiter struct {
-	offset int64 // wait until hw > offset
+	offset int64 // wait until durable > offset
 	done   chan error
 }
 
@@ -148,6 +152,7 @@ func (p *Partition) Append(b Batch) (AppendResult, error) {
 	}
 	p.appendMu.Unlock()
 	p.mgr.m.appendedBytes.Add(float64(info.Bytes))
+	p.advanceHW(info.LastOffset + 1)
 	p.scheduleSync()
 	return AppendResult{BaseOffset: info.BaseOffset, LastOffset: info.LastOffset, LogAppendTime: info.AppendTime, LogStartOffset: p.log.LogStartOffset()}, nil
 }
@@ -177,19 +182,42 @@ func (p *Partition) sync() {
 		p.failWaiters(err)
 		return
 	}
-	p.advanceHW(end)
+	p.advanceDurable(end)
 }
 
-// advanceHW moves the high watermark forward (never back) and wakes waiters.
-func (p *Partition) advanceHW(end int64) {
+// advance moves v forward to end, never back; it reports whether it moved.
+func advance(v *atomic.Int64, end int64) bool {
 	for {
-		cur := p.hw.Load()
+		cur := v.Load()
 		if end <= cur {
-			return
+			return false
 		}
-		if p.hw.CompareAndSwap(cur, end) {
-			break
+		if v.CompareAndSwap(cur, end) {
+			return true
 		}
+	}
+}
+
+// advanceHW moves the high watermark and wakes parked fetches.
+func (p *Partition) advanceHW(end int64) {
+	if !advance(&p.hw, end) {
+		return
+	}
+	p.wait.Lock()
+	for ch := range p.wait.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	p.wait.Unlock()
+}
+
+// advanceDurable moves the durable end and answers the acks=all waiters it
+// now covers.
+func (p *Partition) advanceDurable(end int64) {
+	if !advance(&p.durable, end) {
+		return
 	}
 	p.wait.Lock()
 	kept := p.wait.acks[:0]
@@ -202,12 +230,6 @@ func (p *Partition) advanceHW(end int64) {
 		}
 	}
 	p.wait.acks = kept
-	for ch := range p.wait.watchers {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
 	p.wait.Unlock()
 	for _, w := range done {
 		w.done <- nil
@@ -224,15 +246,16 @@ func (p *Partition) failWaiters(err error) {
 	}
 }
 
-// WaitCommitted blocks until every offset <= lastOffset is committed (the
-// high watermark passed it), ctx ends, or the partition fails or closes.
+// WaitCommitted blocks until every offset <= lastOffset is committed in the
+// acks=all sense, ctx ends, or the partition fails or closes. With this
+// broker the only replica, committed means covered by an fsync.
 func (p *Partition) WaitCommitted(ctx context.Context, lastOffset int64) error {
-	if p.hw.Load() > lastOffset {
+	if p.durable.Load() > lastOffset {
 		return nil
 	}
 	w := ackWaiter{offset: lastOffset, done: make(chan error, 1)}
 	p.wait.Lock()
-	if p.hw.Load() > lastOffset {
+	if p.durable.Load() > lastOffset {
 		p.wait.Unlock()
 		return nil
 	}
