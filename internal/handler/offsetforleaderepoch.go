@@ -56,6 +56,12 @@ func handleOffsetForLeaderEpoch(h *Handler, _ context.Context, r *Request) Reply
 					sp.ErrorCode = errorCode(h.log, err)
 					break
 				}
+				if rp.LeaderEpoch >= 0 && rp.LeaderEpoch == p.LeaderEpoch() {
+					// The leader's current epoch ends at the log end, even
+					// before its first batch is in the epoch cache.
+					sp.LeaderEpoch, sp.EndOffset = rp.LeaderEpoch, p.Log().LogEndOffset()
+					break
+				}
 				sp.LeaderEpoch, sp.EndOffset = p.Log().EndOffsetForEpoch(rp.LeaderEpoch)
 				if sp.EndOffset < 0 {
 					sp.LeaderEpoch, sp.EndOffset = -1, -1

@@ -300,7 +300,10 @@ func (p *Partition) becomeLeader(epoch int32) error {
 	if p.leader.Load() && p.leaderEpoch.Load() == epoch {
 		return nil
 	}
-	if epoch > p.log.LatestEpoch() {
+	// An empty log needs no entry: its first append records the epoch, and
+	// OffsetForLeaderEpoch answers the current epoch from the log end. This
+	// spares every idle partition a checkpoint write at each start-up.
+	if epoch > p.log.LatestEpoch() && p.log.LogEndOffset() > p.log.LogStartOffset() {
 		if err := p.log.AssignEpoch(epoch, p.log.LogEndOffset()); err != nil {
 			return fmt.Errorf("replica: %s-%d: assign epoch %d: %w", p.Topic, p.Index, epoch, err)
 		}
