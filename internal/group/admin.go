@@ -122,6 +122,7 @@ func (c *Coordinator) DeleteGroup(id string) error {
 			}
 		}
 		recs = append(recs, groupTombstone(id))
+		recs = append(recs, gr.consumerTombstonesLocked()...)
 		var err error
 		if last, err = gr.s.appendLocked(recs); err != nil {
 			return err

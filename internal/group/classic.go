@@ -125,7 +125,7 @@ func (c *Coordinator) JoinGroup(req *kmsg.JoinGroupRequest, cl Client) *Future[*
 	}
 	var fut *Future[*kmsg.JoinGroupResponse]
 	err := c.withGroup(req.Group, true, func(g *group) error {
-		fut = g.joinLocked(req, cl, time.Now())
+		fut = g.joinLocked(req, cl, c.now())
 		return nil
 	})
 	if err != nil {
@@ -139,7 +139,13 @@ func (g *group) joinLocked(req *kmsg.JoinGroupRequest, cl Client, now time.Time)
 		if g.cg != nil && len(g.cg.members) > 0 {
 			return ready(joinError(kerr.InconsistentGroupProtocol.Code, req.MemberID))
 		}
-		// An empty KIP-848 group becomes a classic one, keeping its offsets.
+		// An empty KIP-848 group becomes a classic one, keeping its
+		// offsets; its consumer group records are deleted.
+		if recs := g.consumerTombstonesLocked(); len(recs) > 0 {
+			if _, err := g.s.appendLocked(recs); err != nil {
+				return ready(joinError(kerrCode(err), req.MemberID))
+			}
+		}
 		g.kind, g.cg = kindNone, nil
 		g.setStateLocked(StateEmpty)
 	}
@@ -662,7 +668,7 @@ func (g *group) checkMemberLocked(memberID string, instanceID *string, generatio
 func (c *Coordinator) SyncGroup(req *kmsg.SyncGroupRequest) *Future[*kmsg.SyncGroupResponse] {
 	var fut *Future[*kmsg.SyncGroupResponse]
 	err := c.withGroup(req.Group, false, func(g *group) error {
-		fut = g.syncLocked(req, time.Now())
+		fut = g.syncLocked(req, c.now())
 		return nil
 	})
 	if err != nil {
@@ -744,7 +750,7 @@ func (g *group) finishSync(gen int32, last int64) {
 		return
 	}
 	g.persisting = false
-	now := time.Now()
+	now := g.c.now()
 	if err != nil {
 		g.c.log.Warn("group assignment did not commit", "group", g.id, "err", err)
 		for _, m := range g.members {
@@ -790,7 +796,7 @@ func (c *Coordinator) Heartbeat(req *kmsg.HeartbeatRequest) *kmsg.HeartbeatRespo
 		if err != nil {
 			return err
 		}
-		now := time.Now()
+		now := c.now()
 		m.deadline = now.Add(m.sessionTimeout)
 		switch g.state {
 		case StatePreparingRebalance:
@@ -825,7 +831,7 @@ func (c *Coordinator) LeaveGroup(req *kmsg.LeaveGroupRequest) *kmsg.LeaveGroupRe
 		if g.kind == kindConsumer {
 			return kerr.InconsistentGroupProtocol
 		}
-		now := time.Now()
+		now := c.now()
 		for i, l := range leaving {
 			id := l.MemberID
 			if l.InstanceID != nil {

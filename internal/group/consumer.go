@@ -21,9 +21,10 @@ package group
 // GROUP_ID_NOT_FOUND; a JoinGroup to a consumer group with members is
 // INCONSISTENT_GROUP_PROTOCOL.
 //
-// KIP-848 membership lives in memory only (committed offsets are persisted
-// like any group's): after a coordinator move or restart, members get
-// UNKNOWN_MEMBER_ID and rejoin, resuming from their committed offsets.
+// The group epoch, members, target and current assignments are kept in
+// __consumer_offsets as Kafka's KIP-848 records (consumerstate.go): after a
+// coordinator move or restart, members that heartbeat within their session
+// continue with their epochs and assignments.
 
 import (
 	"errors"
@@ -46,7 +47,13 @@ type consumerGroup struct {
 	metaHash        uint64
 	target          map[string]assignment
 	members         map[string]*consumerMember
-	static          map[string]string // instance id -> member id
+	static          map[string]string    // instance id -> member id
+	subscribed      map[string]topicMeta // the metadata metaHash was computed from
+
+	// Persistence (consumerstate.go).
+	written          consumerWritten // what the log holds
+	touched          map[string]bool // members whose records may differ from written
+	tombstoneClassic bool            // the group was classic: delete its GroupMetadata record
 }
 
 type consumerMember struct {
@@ -71,15 +78,40 @@ type consumerMember struct {
 	revokeDeadline time.Time
 }
 
-// ConsumerGroupHeartbeat serves ConsumerGroupHeartbeat v0-1.
-func (c *Coordinator) ConsumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatRequest, cl Client) *kmsg.ConsumerGroupHeartbeatResponse {
-	fail := func(err *kerr.Error, msg string) *kmsg.ConsumerGroupHeartbeatResponse {
+// ConsumerGroupHeartbeat serves ConsumerGroupHeartbeat v0-1. The returned
+// function waits (call it without holding anything) until the records of the
+// change the heartbeat made are committed and returns the response; req is
+// not retained.
+func (c *Coordinator) ConsumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatRequest, cl Client) func() *kmsg.ConsumerGroupHeartbeatResponse {
+	resp := c.consumerGroupHeartbeat(req, cl)
+	return func() *kmsg.ConsumerGroupHeartbeatResponse {
+		if resp.s == nil || resp.last < 0 {
+			return resp.resp
+		}
+		if err := resp.s.waitCommitted(resp.last); err != nil {
+			r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+			r.ErrorCode = kerrCode(err)
+			return r
+		}
+		return resp.resp
+	}
+}
+
+// heartbeatResult is a heartbeat response and the write it waits for.
+type heartbeatResult struct {
+	resp *kmsg.ConsumerGroupHeartbeatResponse
+	s    *shard // nil: nothing to wait for
+	last int64
+}
+
+func (c *Coordinator) consumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatRequest, cl Client) heartbeatResult {
+	fail := func(err *kerr.Error, msg string) heartbeatResult {
 		r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
 		r.ErrorCode = err.Code
 		if msg != "" {
 			r.ErrorMessage = &msg
 		}
-		return r
+		return heartbeatResult{resp: r}
 	}
 	switch {
 	case req.Group == "":
@@ -105,9 +137,19 @@ func (c *Coordinator) ConsumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatReq
 		}
 	}
 	var resp *kmsg.ConsumerGroupHeartbeatResponse
+	var s *shard
+	last := int64(-1)
 	err := c.withGroup(req.Group, req.MemberEpoch == 0, func(g *group) error {
 		var err error
-		resp, err = g.consumerHeartbeatLocked(req, re, cl, time.Now())
+		resp, err = g.consumerHeartbeatLocked(req, re, cl, c.now())
+		if g.kind == kindConsumer && g.cg != nil {
+			// Persist whatever changed, even when the answer is an error
+			// (a static member replaced before GROUP_MAX_SIZE_REACHED).
+			l, perr := g.persistConsumerLocked()
+			if err == nil {
+				err, last, s = perr, l, g.s
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -124,13 +166,13 @@ func (c *Coordinator) ConsumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatReq
 				r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
 				r.MemberID = &req.MemberID
 				r.MemberEpoch = req.MemberEpoch
-				return r
+				return heartbeatResult{resp: r}
 			}
 			return fail(kerr.UnknownMemberID, "")
 		}
 		return fail(kerr.UnknownServerError, err.Error())
 	}
-	return resp
+	return heartbeatResult{resp: resp, s: s, last: last}
 }
 
 func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest, re *regexp.Regexp, cl Client, now time.Time) (*kmsg.ConsumerGroupHeartbeatResponse, error) {
@@ -143,7 +185,8 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 		g.kind = kindConsumer
 		g.members = map[string]*member{}
 		g.protocolType, g.protocol, g.leader = "", "", ""
-		g.cg = &consumerGroup{target: map[string]assignment{}, members: map[string]*consumerMember{}, static: map[string]string{}}
+		g.cg = &consumerGroup{target: map[string]assignment{}, members: map[string]*consumerMember{}, static: map[string]string{},
+			subscribed: map[string]topicMeta{}, tombstoneClassic: true}
 	}
 	cg := g.cg
 	var m *consumerMember
@@ -185,6 +228,7 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 		}
 		m = &consumerMember{id: id, assigned: assignment{}, reported: assignment{}, dirty: true}
 		cg.members[id] = m
+		cg.touch(id)
 		if req.InstanceID != nil {
 			iid := *req.InstanceID
 			m.instanceID = &iid
@@ -198,6 +242,7 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 		if m == nil {
 			return nil, kerr.UnknownMemberID
 		}
+		cg.touch(m.id)
 		if req.MemberEpoch != m.epoch {
 			owned := topicsToAssignment(req.Topics)
 			if !(req.MemberEpoch == m.prevEpoch && req.Topics != nil && owned.minus(m.assigned).size() == 0) {
@@ -241,6 +286,7 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 	topics := g.subscribedMetaLocked()
 	if h := metaHash(topics); h != cg.metaHash {
 		cg.metaHash = h
+		cg.subscribed = topics
 		if cg.assignmentEpoch != 0 || len(cg.members) > 0 {
 			cg.epoch++
 		}
@@ -375,16 +421,7 @@ func metaHash(topics map[string]topicMeta) uint64 {
 // computeTargetLocked runs the assignor for the current group epoch.
 func (g *group) computeTargetLocked(topics map[string]topicMeta) {
 	cg := g.cg
-	votes := map[string]int{}
-	for _, m := range cg.members {
-		if m.assignor != "" {
-			votes[m.assignor]++
-		}
-	}
-	cg.assignor = AssignorUniform
-	if votes[AssignorRange] > votes[AssignorUniform] {
-		cg.assignor = AssignorRange
-	}
+	cg.assignor = cg.chooseAssignor()
 	var subs []memberSub
 	for _, id := range sortedKeys(cg.members) {
 		m := cg.members[id]
@@ -396,6 +433,7 @@ func (g *group) computeTargetLocked(topics map[string]topicMeta) {
 		}
 		sort.Strings(ts)
 		subs = append(subs, memberSub{id: id, topics: ts})
+		cg.touch(id)
 	}
 	if cg.assignor == AssignorRange {
 		cg.target = assignRange(subs, topics)
@@ -410,6 +448,7 @@ func (g *group) removeConsumerMemberLocked(m *consumerMember, now time.Time, rea
 	cg := g.cg
 	delete(cg.members, m.id)
 	delete(cg.target, m.id)
+	cg.touch(m.id)
 	if m.instanceID != nil && cg.static[*m.instanceID] == m.id {
 		delete(cg.static, *m.instanceID)
 	}
@@ -421,8 +460,9 @@ func (g *group) removeConsumerMemberLocked(m *consumerMember, now time.Time, rea
 }
 
 // consumerTickLocked removes members whose session expired or that did not
-// revoke in time.
+// revoke in time, and writes the change (without waiting for it).
 func (g *group) consumerTickLocked(now time.Time) {
+	before := g.cg.epoch
 	for _, id := range sortedKeys(g.cg.members) {
 		m := g.cg.members[id]
 		switch {
@@ -436,6 +476,11 @@ func (g *group) consumerTickLocked(now time.Time) {
 		// Recompute now, so that members still waiting for released
 		// partitions see them on their next heartbeat.
 		g.computeTargetLocked(g.subscribedMetaLocked())
+	}
+	if g.cg.epoch != before || len(g.cg.touched) > 0 {
+		if _, err := g.persistConsumerLocked(); err != nil {
+			g.c.log.Warn("persisting consumer group change failed; retrying on the next change", "group", g.id, "err", err)
+		}
 	}
 }
 

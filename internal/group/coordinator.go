@@ -37,6 +37,10 @@ type Config struct {
 	Image func() *cluster.Image
 
 	Logger *slog.Logger
+	// Now is the coordinator's clock (default time.Now). Tests pass a fake
+	// one to drive session, rebalance and retention timers; it must be safe
+	// for concurrent use.
+	Now func() time.Time
 	// Tick is how often timeouts are checked (default 100ms); tests may
 	// lower it. Timeouts fire at most one tick late.
 	Tick time.Duration
@@ -85,6 +89,9 @@ func New(cfg Config) *Coordinator {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 100 * time.Millisecond
 	}
@@ -107,6 +114,14 @@ func New(cfg Config) *Coordinator {
 	c.mu.shards = make(map[int32]*shard)
 	c.goTracked(c.ticker)
 	return c
+}
+
+// now is the coordinator's clock.
+func (c *Coordinator) now() time.Time {
+	if c.cfg.Now == nil {
+		return time.Now()
+	}
+	return c.cfg.Now()
 }
 
 // goTracked starts fn on a goroutine that Close waits for; after Close
@@ -260,12 +275,13 @@ var errGroupNotFound = errors.New("group: group not found")
 func (c *Coordinator) ticker() {
 	t := time.NewTicker(c.cfg.Tick)
 	defer t.Stop()
-	lastExpiry := time.Now()
+	lastExpiry := c.now()
 	for {
 		select {
 		case <-c.stop:
 			return
-		case now := <-t.C:
+		case <-t.C:
+			now := c.now()
 			expire := now.Sub(lastExpiry) >= c.cfg.RetentionCheckInterval
 			if expire {
 				lastExpiry = now
@@ -412,7 +428,7 @@ func (s *shard) appendLocked(recs []record) (int64, error) {
 	if s.isStopped() {
 		return 0, errNotCoordinator
 	}
-	b := buildBatch(recs, time.Now().UnixMilli())
+	b := buildBatch(recs, s.c.now().UnixMilli())
 	res, err := s.p.Append(replica.Batch{Bytes: b, ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1, LastDelta: int32(len(recs) - 1)})
 	if err != nil {
 		s.c.log.Warn("writing to __consumer_offsets failed", "partition", s.index, "err", err)
@@ -512,6 +528,8 @@ func (s *shard) replay() (map[string]*group, int, error) {
 		return g
 	}
 	metas := map[string]*kmsg.GroupMetadataValue{}
+	metaOffsets := map[string]int64{}
+	consumers := map[string]*consumerLoad{}
 	n := 0
 	off := l.LogStartOffset()
 	end := l.LogEndOffset()
@@ -571,6 +589,19 @@ func (s *shard) replay() (map[string]*group, int, error) {
 					return nil
 				}
 				metas[k.group] = v
+				metaOffsets[k.group] = offset
+				get(k.group)
+			case keyKindConsumer:
+				l := consumers[k.group]
+				if l == nil {
+					l = newConsumerLoad()
+					consumers[k.group] = l
+				}
+				if err := l.add(k.consumer, offset, value); err != nil {
+					s.c.log.Warn("skipping unreadable consumer group record", "partition", s.index, "offset", offset, "group", k.group,
+						"key_type", k.version, "err", err)
+					return nil
+				}
 				get(k.group)
 			case keyKindOther:
 				s.c.log.Debug("skipping __consumer_offsets record of an unsupported type", "partition", s.index, "offset", offset, "key_version", k.version)
@@ -582,9 +613,21 @@ func (s *shard) replay() (map[string]*group, int, error) {
 		}
 		off = next
 	}
-	now := time.Now()
+	now := s.c.now()
 	for id, v := range metas {
+		if l := consumers[id]; l != nil && l.meta != nil && l.offset > metaOffsets[id] {
+			continue // converted to a consumer group later
+		}
 		groups[id].restoreClassicLocked(v, now)
+	}
+	for id, l := range consumers {
+		if l.meta == nil {
+			continue // deleted, or never more than stray member records
+		}
+		if _, ok := metas[id]; ok && metaOffsets[id] > l.offset {
+			continue // converted to a classic group later
+		}
+		groups[id].restoreConsumerLocked(l, now)
 	}
 	return groups, n, nil
 }

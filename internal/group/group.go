@@ -98,7 +98,7 @@ func newGroup(s *shard, id string) *group {
 		s:         s,
 		c:         s.c,
 		state:     StateEmpty,
-		stateTime: time.Now(),
+		stateTime: s.c.now(),
 		offsets:   map[string]map[int32]Offset{},
 		members:   map[string]*member{},
 		pending:   map[string]time.Time{},
@@ -110,7 +110,7 @@ func (g *group) setStateLocked(st State) {
 	if g.state != st {
 		g.c.log.Debug("group state", "group", g.id, "from", g.state, "to", st, "generation", g.generation)
 		g.state = st
-		g.stateTime = time.Now()
+		g.stateTime = g.c.now()
 	}
 }
 
@@ -203,6 +203,7 @@ func (g *group) expireOffsetsLocked(now time.Time) {
 	deleteGroup := len(gone) == countOffsets(g.offsets)
 	if deleteGroup {
 		recs = append(recs, groupTombstone(g.id))
+		recs = append(recs, g.consumerTombstonesLocked()...)
 	}
 	if len(recs) == 0 {
 		return

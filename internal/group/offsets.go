@@ -4,7 +4,6 @@ package group
 
 import (
 	"errors"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -28,7 +27,7 @@ type commitPart struct {
 func (c *Coordinator) OffsetCommit(req *kmsg.OffsetCommitRequest, exists TopicExists) func() *kmsg.OffsetCommitResponse {
 	resp := kmsg.NewPtrOffsetCommitResponse()
 	var parts []commitPart
-	now := time.Now().UnixMilli()
+	now := c.now().UnixMilli()
 	for _, t := range req.Topics {
 		rt := kmsg.NewOffsetCommitResponseTopic()
 		rt.Topic = t.Topic
@@ -155,7 +154,7 @@ func (g *group) validateCommitLocked(req *kmsg.OffsetCommitRequest, standalone b
 	if err != nil {
 		return err
 	}
-	m.deadline = time.Now().Add(m.sessionTimeout)
+	m.deadline = g.c.now().Add(m.sessionTimeout)
 	return nil
 }
 

@@ -26,5 +26,6 @@ func handleConsumerGroupHeartbeat(h *Handler, _ context.Context, r *Request) Rep
 	if r.Version < 1 {
 		req.SubscribedTopicRegex = nil
 	}
-	return now(h.b.Groups.ConsumerGroupHeartbeat(req, clientOf(r)))
+	wait := h.b.Groups.ConsumerGroupHeartbeat(req, clientOf(r))
+	return Reply{Wait: func() kmsg.Response { return wait() }}
 }
