@@ -264,3 +264,43 @@ func TestGroupFranzKIP848(t *testing.T) {
 		})
 	}
 }
+
+// ApiVersions v3+ advertises group.version 1 as finalized once KIP-848
+// groups are complete; clients that gate the consumer protocol on it (the
+// Java client and its tools) use them.
+func TestGroupVersionFeature(t *testing.T) {
+	b := groupBroker(t)
+	cl := b.Client(t)
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = 3
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "gregor-itest", "1.0"
+	resp, err := req.RequestWith(ctxT(t, 10*time.Second), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ErrorCode != 0 {
+		t.Fatalf("error code %d", resp.ErrorCode)
+	}
+	var supported, finalized bool
+	for _, f := range resp.SupportedFeatures {
+		if f.Name == "group.version" {
+			supported = f.MinVersion == 0 && f.MaxVersion == 1
+		}
+	}
+	for _, f := range resp.FinalizedFeatures {
+		if f.Name == "group.version" {
+			finalized = f.MinVersionLevel == 1 && f.MaxVersionLevel == 1
+		}
+	}
+	if !supported || !finalized || resp.FinalizedFeaturesEpoch < 0 {
+		t.Fatalf("group.version not advertised: supported %+v finalized %+v epoch %d", resp.SupportedFeatures, resp.FinalizedFeatures, resp.FinalizedFeaturesEpoch)
+	}
+	// ConsumerGroupHeartbeat v1 is served alongside.
+	found := false
+	for _, k := range resp.ApiKeys {
+		found = found || (k.ApiKey == 68 && k.MaxVersion >= 1)
+	}
+	if !found {
+		t.Fatal("ConsumerGroupHeartbeat v1 is not advertised with group.version 1")
+	}
+}
