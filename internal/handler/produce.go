@@ -16,7 +16,9 @@ package handler
 //
 // Every partition's batch is validated before anything is appended
 // (KAFKA-NOTES 2.2): exactly one v2 batch, sane sizes, CRC, offsets and
-// sequences; the idempotence check and the append are atomic per partition.
+// sequences, and the records themselves (counts, offset deltas, null keys on
+// compacted topics) for uncompressed batches and compacted topics; the
+// idempotence check and the append are atomic per partition.
 // acks=0 gets no response, acks=1 is answered after the append, acks=all
 // after the high watermark passes the batch, which on a single replica means
 // after the group-commit fsync covering it.
@@ -113,6 +115,18 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 				sp.ErrorMessage = errMessage(err)
 				h.log.Debug("produce batch rejected", "topic", rt.Topic, "partition", rp.Partition, "code", code, "err", err)
 				continue
+			}
+			// Record-level checks (Kafka's LogValidator): always for
+			// uncompressed batches, where they cost a walk over varints;
+			// for compressed ones only on compacted topics, which must
+			// refuse null keys. Other compressed batches pass through
+			// untouched, without being decompressed.
+			if compact := p.Log().Config().Compact(); compact || rp.Records[21+1]&attrCodecMask == 0 {
+				if err := storage.ValidateRecords(rp.Records, compact); err != nil {
+					sp.ErrorCode = errorCode(h.log, err)
+					sp.ErrorMessage = errMessage(err)
+					continue
+				}
 			}
 			res, err := p.Append(b)
 			if err != nil {

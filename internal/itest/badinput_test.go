@@ -250,3 +250,18 @@ func TestProduceValidationErrorCodes(t *testing.T) {
 		t.Fatalf("stored %q", recs[0].Value)
 	}
 }
+
+func TestCompactedTopicRejectsNullKeys(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "compacted", 1, map[string]*string{"cleanup.policy": kmsg.StringPtr("compact")})
+	for _, codec := range []kgo.CompressionCodec{kgo.NoCompression(), kgo.ZstdCompression()} {
+		cl := b.Client(t, kgo.DefaultProduceTopic("compacted"), kgo.ProducerBatchCompression(codec), kgo.RecordRetries(0))
+		err := cl.ProduceSync(ctxT(t, 10*time.Second), &kgo.Record{Value: []byte("no key, compress me please please please please please")}).FirstErr()
+		if !errors.Is(err, kerr.InvalidRecord) {
+			t.Fatalf("null key on a compacted topic: %v, want INVALID_RECORD", err)
+		}
+		if err := cl.ProduceSync(ctxT(t, 10*time.Second), &kgo.Record{Key: []byte("k"), Value: []byte("v")}).FirstErr(); err != nil {
+			t.Fatalf("keyed record: %v", err)
+		}
+	}
+}

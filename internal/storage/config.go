@@ -102,3 +102,6 @@ func (c Config) compact() bool {
 func (c Config) delete() bool {
 	return c.CleanupPolicy == PolicyDelete || c.CleanupPolicy == PolicyCompactDelete || c.CleanupPolicy == "delete,compact"
 }
+
+// Compact reports whether cleanup.policy includes compaction.
+func (c Config) Compact() bool { return c.compact() }
