@@ -1,11 +1,10 @@
-//go:build !gregor_serve
+//go:build kfake
 
 package main
 
-// kfake_test.go provides the cluster the CLI tests run against: an in-memory
-// Kafka (franz-go's kfake). The integrator swaps this file for one that starts
-// Gregor itself, keeping the signature of testBrokers; every other test file
-// talks to the cluster only through the address it returns.
+// kfake_test.go runs the CLI tests against franz-go's in-memory Kafka
+// (kfake) instead of Gregor: `go test -tags kfake ./cmd/gregor`. It is a
+// cross-check that the CLI relies on Kafka behaviour, not on Gregor's.
 
 import (
 	"testing"
