@@ -478,6 +478,8 @@ func (g *group) completeJoinLocked(now time.Time) {
 func (g *group) becomeEmptyLocked() {
 	g.protocol = ""
 	g.leader = ""
+	g.rebalanceEnd, g.initialEnd, g.syncEnd = time.Time{}, time.Time{}, time.Time{}
+	g.persisting = false
 	g.setStateLocked(StateEmpty)
 	if _, err := g.s.appendLocked([]record{g.metadataRecordLocked()}); err != nil {
 		g.c.log.Warn("persisting empty group failed", "group", g.id, "err", err)

@@ -286,23 +286,30 @@ func (c *Coordinator) ticker() {
 			if expire {
 				lastExpiry = now
 			}
-			for _, s := range c.shards() {
-				if !s.loaded.Load() {
-					continue
+			c.tick(now, expire)
+		}
+	}
+}
+
+// tick fires every timeout that passed by now in every loaded group, and
+// with expire also runs offset expiry. The ticker calls it; tests with a
+// fake clock call it directly.
+func (c *Coordinator) tick(now time.Time, expire bool) {
+	for _, s := range c.shards() {
+		if !s.loaded.Load() {
+			continue
+		}
+		for _, g := range s.groups() {
+			g.mu.Lock()
+			if !g.dead.Load() {
+				g.tickLocked(now)
+				if expire {
+					g.expireOffsetsLocked(now)
 				}
-				for _, g := range s.groups() {
-					g.mu.Lock()
-					if !g.dead.Load() {
-						g.tickLocked(now)
-						if expire {
-							g.expireOffsetsLocked(now)
-						}
-					}
-					g.mu.Unlock()
-					if g.dead.Load() {
-						s.remove(g)
-					}
-				}
+			}
+			g.mu.Unlock()
+			if g.dead.Load() {
+				s.remove(g)
 			}
 		}
 	}
