@@ -166,7 +166,8 @@ func TestGroupSplitAndTakeover(t *testing.T) {
 			var mu sync.Mutex
 			owned := map[string]map[int32]bool{}
 			mk := func(name string) *kgo.Client {
-				return b.Client(t, append([]kgo.Opt{kgo.ConsumerGroup("split-" + bal.name), kgo.ConsumeTopics(topic), kgo.HeartbeatInterval(200 * time.Millisecond)}, append(bal.opt,
+				return b.Client(t, append([]kgo.Opt{kgo.ConsumerGroup("split-" + bal.name), kgo.ConsumeTopics(topic), kgo.HeartbeatInterval(200 * time.Millisecond),
+					kgo.FetchMaxWait(200 * time.Millisecond)}, append(bal.opt,
 					kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 						mu.Lock()
 						defer mu.Unlock()
