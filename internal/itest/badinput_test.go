@@ -265,3 +265,11 @@ func TestCompactedTopicRejectsNullKeys(t *testing.T) {
 		}
 	}
 }
+
+func apiVersionsReq() kmsg.Request {
+	r := kmsg.NewPtrApiVersionsRequest()
+	r.Version = 3
+	r.ClientSoftwareName = "raw"
+	r.ClientSoftwareVersion = "1"
+	return r
+}

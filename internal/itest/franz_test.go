@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -225,4 +226,31 @@ func newAdmin(t *testing.T, addr string) *kadm.Client {
 	}
 	t.Cleanup(cl.Close)
 	return kadm.NewClient(cl)
+}
+
+// consumeAddr reads n records from the start of topic at addr.
+func consumeAddr(t *testing.T, addr, topic string, n int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := ctxT(t, 60*time.Second)
+	var out []*kgo.Record
+	for len(out) < n {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("consumed %d of %d", len(out), n)
+		}
+		out = append(out, fs.Records()...)
+	}
+	return out
+}
+
+// runGregor runs the gregor binary with args.
+func runGregor(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command(testutil.GregorBinary(t), args...).CombinedOutput()
+	return string(out), err
 }

@@ -41,6 +41,11 @@ func WithProps(props map[string]string) Option {
 	}
 }
 
+// WithAdvertise makes the broker tell clients to connect to addr (a Proxy).
+func WithAdvertise(addr string) Option {
+	return func(c *config.Broker) { c.Advertise = addr }
+}
+
 // NewBroker starts a broker on 127.0.0.1 with free ports in a temporary
 // directory; it is shut down when the test ends.
 func NewBroker(t testing.TB, opts ...Option) *Broker {
@@ -74,8 +79,10 @@ func (b *Broker) start() {
 	cfg := *b.cfg
 	if b.addr != "" {
 		// A restart keeps the port clients know.
+		if cfg.Advertise == cfg.Listen || cfg.Advertise == "127.0.0.1:0" {
+			cfg.Advertise = b.addr
+		}
 		cfg.Listen = b.addr
-		cfg.Advertise = b.addr
 	}
 	node, err := server.StartNode(ctx, &cfg, log)
 	if err != nil {
