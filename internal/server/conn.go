@@ -97,8 +97,7 @@ func (c *conn) readLoop() error {
 			c.srv.metrics.badRequests.Inc()
 			return errFrameSize(size, c.srv.cfg.MaxRequestBytes)
 		}
-		// Once a frame has started, its body must follow promptly.
-		frame := make([]byte, size)
+		frame := getFrame(int(size))
 		if _, err := io.ReadFull(br, frame); err != nil {
 			return err
 		}
@@ -108,6 +107,36 @@ func (c *conn) readLoop() error {
 			c.srv.metrics.badRequests.Inc()
 			return err
 		}
+		// A produce request's bytes are written to the log before its
+		// handler returns and nothing keeps them, so its frame can serve
+		// the next request. Other requests may be retained (group
+		// metadata, for one), so their frames are left to the GC.
+		if binary.BigEndian.Uint16(frame) == 0 {
+			putFrame(frame)
+		}
+	}
+}
+
+// Large produce frames are reused: at hundreds of MB/s a fresh megabyte per
+// request is most of what the broker allocates, and every allocation brings
+// the next GC cycle closer.
+var framePool sync.Pool // of *[]byte with cap >= minPooledFrame
+
+const minPooledFrame = 64 << 10
+
+func getFrame(size int) []byte {
+	if size < minPooledFrame {
+		return make([]byte, size)
+	}
+	if bp, ok := framePool.Get().(*[]byte); ok && cap(*bp) >= size {
+		return (*bp)[:size]
+	}
+	return make([]byte, size, max(size, 1<<20))
+}
+
+func putFrame(b []byte) {
+	if cap(b) >= minPooledFrame && cap(b) <= 16<<20 {
+		framePool.Put(&b)
 	}
 }
 
