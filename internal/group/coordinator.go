@@ -74,7 +74,10 @@ type Coordinator struct {
 	cfg  Config
 	log  *slog.Logger
 	stop chan struct{}
-	wg   sync.WaitGroup
+	// ctx is cancelled by Close: commit waits end with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu struct {
 		sync.Mutex
@@ -111,6 +114,7 @@ func New(cfg Config) *Coordinator {
 		cfg.ConsumerSessionTimeout = 45 * time.Second
 	}
 	c := &Coordinator{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.mu.shards = make(map[int32]*shard)
 	c.goTracked(c.ticker)
 	return c
@@ -153,6 +157,7 @@ func (c *Coordinator) Close() {
 	c.mu.shards = map[int32]*shard{}
 	c.mu.Unlock()
 	close(c.stop)
+	c.cancel()
 	for _, s := range shards {
 		s.resign()
 	}
@@ -465,15 +470,12 @@ func (s *shard) waitCommitted(last int64) error {
 	if last < 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	parent := s.c.ctx
+	if parent == nil { // a Coordinator built by hand in a test
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, 30*time.Second)
 	defer cancel()
-	go func() {
-		select {
-		case <-s.c.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	if err := s.p.WaitCommitted(ctx, last); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return kerr.RequestTimedOut
