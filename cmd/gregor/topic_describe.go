@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 	"sort"
@@ -95,7 +96,8 @@ func describeTopic(w io.Writer, name string, td kadm.TopicDetail, starts, ends k
 		return t.flush()
 	}
 	if td.ID != (kadm.TopicID{}) {
-		t.row("ID", td.ID)
+		// Kafka prints ids as unpadded URL-safe base64 (Uuid.toString).
+		t.row("ID", base64.RawURLEncoding.EncodeToString(td.ID[:]))
 	}
 	t.row("INTERNAL", td.IsInternal)
 	t.row("PARTITIONS", len(td.Partitions))
