@@ -9,7 +9,10 @@ package handler
 // Server-side assignors "uniform" (default) and "range"; anything else is
 // UNSUPPORTED_ASSIGNOR. A partition is handed to its new owner only after
 // the old owner's heartbeat shows it released it. A group with classic
-// members answers GROUP_ID_NOT_FOUND.
+// members answers GROUP_ID_NOT_FOUND. A heartbeat that changed the group
+// (a join, a leave, a new epoch or assignment) is answered once its
+// __consumer_offsets records are committed, so a restarted coordinator
+// knows every epoch it handed out.
 
 import (
 	"context"

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -176,4 +177,39 @@ func TestGroupKIP848SurvivesRestart(t *testing.T) {
 		t.Fatalf("at the end: epoch %d members %+v err %v; before: epoch %d members %+v", e, ms, err, epochBefore, before)
 	}
 	checkCommittedAtEndAddr(t, b.Addr(), group, topic)
+
+	// Once the members left, deleting the group tombstones its records: it
+	// does not come back with the next restart.
+	cancel()
+	wg.Wait()
+	c1.LeaveGroup()
+	c2.LeaveGroup()
+	adm := b.Admin(t)
+	testutil.Eventually(t, 30*time.Second, func() error {
+		resp, err := adm.DeleteGroups(ctxT(t, 10*time.Second), group)
+		if err != nil {
+			return err
+		}
+		return resp[group].Err
+	})
+	b.Restart()
+	testutil.Eventually(t, 30*time.Second, func() error {
+		req := kmsg.NewPtrConsumerGroupDescribeRequest()
+		req.Groups = []string{group}
+		resp, err := req.RequestWith(ctxT(t, 10*time.Second), admin)
+		if err != nil {
+			return err
+		}
+		if code := resp.Groups[0].ErrorCode; code != kerr.GroupIDNotFound.Code {
+			return fmt.Errorf("deleted group after a restart: error code %d, state %q", code, resp.Groups[0].State)
+		}
+		return nil
+	})
+	listed, err := adm.ListGroups(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := listed[group]; ok {
+		t.Fatalf("deleted group listed after a restart: %+v", listed[group])
+	}
 }
