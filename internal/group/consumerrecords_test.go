@@ -193,3 +193,29 @@ func FuzzConsumerRecords(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatRecord(t *testing.T) {
+	cur := cgCurrentMemberAssignmentValue{MemberEpoch: 3, PreviousMemberEpoch: 2, Assigned: []cgTopicPartitions{{TopicID: tid1, Partitions: []int32{0, 1}}}}
+	for _, tc := range []struct {
+		rec  record
+		want string
+	}{
+		{offsetRecord("g", "t", 2, Offset{Offset: 7, LeaderEpoch: 1, Metadata: "m", CommitTime: 5}),
+			`OffsetCommit group="g" topic="t" partition=2 -> v3 offset=7 leader_epoch=1 metadata="m" commit_ms=5`},
+		{groupTombstone("g"), `GroupMetadata group="g" -> tombstone`},
+		{consumerRecord(keyConsumerGroupMetadata, "g", "", (&cgMetadataValue{Epoch: 4, CreationTimeMs: -1}).AppendTo(nil)),
+			`ConsumerGroupMetadata group="g" -> epoch=4`},
+		{consumerRecord(keyConsumerGroupCurrentMemberAssignment, "g", "m1", cur.AppendTo(nil)),
+			`ConsumerGroupCurrentMemberAssignment group="g" member="m1" -> epoch=3 previous_epoch=2 state=0 assigned=[01020304-0506-0708-090a-0b0c0d0e0f10:[0 1]] pending_revocation=[]`},
+		{consumerRecord(keyConsumerGroupMemberMetadata, "g", "m1", nil), `ConsumerGroupMemberMetadata group="g" member="m1" -> tombstone`},
+	} {
+		got, err := FormatRecord(tc.rec.key, tc.rec.value)
+		if err != nil || got != tc.want {
+			t.Errorf("got %q %v\nwant %q", got, err, tc.want)
+		}
+	}
+	bad := consumerRecord(keyConsumerGroupMetadata, "g", "", []byte{0, 0, 1})
+	if _, err := FormatRecord(bad.key, bad.value); !errors.Is(err, ErrCorruptRecord) {
+		t.Fatalf("truncated value: err %v", err)
+	}
+}
