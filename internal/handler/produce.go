@@ -159,7 +159,9 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 	}
 	timeout := time.Duration(req.TimeoutMillis) * time.Millisecond
 	return Reply{Wait: func() kmsg.Response {
-		wctx, cancel := context.WithTimeout(ctx, timeout)
+		// The connection closing does not cut the wait short: the batch is
+		// appended, and the answer says whether it became durable in time.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		for _, w := range waits {
 			if err := w.p.WaitCommitted(wctx, w.last); err != nil {

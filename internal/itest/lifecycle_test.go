@@ -85,3 +85,19 @@ func waitConnections(t *testing.T, b *testutil.Broker, n float64) {
 		return nil
 	})
 }
+
+// TestShutdownDoesNotWaitForParkedFetches parks a fetch with a 60 s max wait
+// and stops the broker: shutdown must not wait for it.
+func TestShutdownDoesNotWaitForParkedFetches(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "parked", 1, nil)
+	c := b.Client(t, kgo.ConsumeTopics("parked"), kgo.FetchMaxWait(60*time.Second))
+	go c.PollFetches(ctxT(t, 90*time.Second))
+	// Let the consumer's first fetch reach the broker and park.
+	time.Sleep(time.Second)
+	start := time.Now()
+	b.Stop()
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("shutdown took %v: it waited for the parked fetch", took)
+	}
+}

@@ -60,6 +60,10 @@ func (c *conn) serve() {
 		c.writeLoop()
 	}()
 	err := c.readLoop()
+	// No more requests will come: parked requests (long-polling fetches,
+	// joins) end now instead of at their max wait, so a closed client or a
+	// shutdown is not held up. Writes waiting for their fsync keep going.
+	c.cancel()
 	close(c.queue)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded) {
 		c.log.Warn("closing connection", "err", err)
