@@ -326,7 +326,9 @@ func (st *fetchState) read(img *cluster.Image) bool {
 		}
 		res, err := l.Read(fp.offset, max(budget, 0), limit, !gotData)
 		if err == nil && res.Bytes > 0 {
-			if sendfileable(res.Ranges) {
+			// Small reads are cheaper copied: sendfile costs a few
+			// syscalls per response that a few kilobytes do not repay.
+			if res.Bytes >= sendfileMinBytes && sendfileable(res.Ranges) {
 				fp.ranges = res.Ranges
 			} else {
 				fp.records, err = readRanges(res)
@@ -430,6 +432,10 @@ func (st *fetchState) respond(resp *kmsg.FetchResponse) kmsg.Response {
 	}
 	return resp
 }
+
+// sendfileMinBytes is the partition read size from which records are sent
+// with sendfile rather than copied.
+const sendfileMinBytes = 16 << 10
 
 // sendfileable reports whether every range is in an OS file the server can
 // sendfile from.
