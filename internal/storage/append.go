@@ -186,11 +186,7 @@ func (l *Log) appendBatchesLocked(batches []byte, hs []BatchHeader, cfg *Config)
 	}
 	info := AppendInfo{BaseOffset: hs[0].BaseOffset, AppendTime: -1, MaxTimestamp: -1}
 	p := batches
-	gap := false
 	for _, h := range hs {
-		l.mu.RLock()
-		gap = gap || h.BaseOffset != l.mu.leo
-		l.mu.RUnlock()
 		if h.PartitionLeaderEpoch >= 0 && h.PartitionLeaderEpoch > l.LatestEpoch() {
 			if err := l.assignEpochLocked(h.PartitionLeaderEpoch, h.BaseOffset); err != nil {
 				return info, false, err
@@ -206,14 +202,12 @@ func (l *Log) appendBatchesLocked(batches []byte, hs []BatchHeader, cfg *Config)
 		info.MaxTimestamp = max(info.MaxTimestamp, h.MaxTimestamp)
 		l.unflushed += int64(h.NumRecords)
 	}
-	// A gap (compacted leader log) is synced at once: recovery treats a gap
-	// past the recovery point as damage.
-	flush := gap
+	// A gap (compacted leader log) needs no sync of its own: the sync that
+	// makes it durable checkpoints past it (writeBatchLocked, syncOnce).
+	flush := false
 	if l.unflushed >= cfg.FlushMessages {
-		flush = true
-	}
-	if flush {
 		l.unflushed = 0
+		flush = true
 	}
 	return info, flush, nil
 }
@@ -240,6 +234,11 @@ func (l *Log) writeBatchLocked(b []byte, h BatchHeader, cfg *Config) error {
 		return err
 	}
 	l.mu.Lock()
+	if h.BaseOffset != l.mu.leo || h.PartitionLeaderEpoch != epochAt(l.mu.epochs, h.LastOffset()) || l.mu.epochsUnsure {
+		// Legal, but recovery would take it for damage (strictness): the
+		// sync that makes it durable checkpoints past it first.
+		l.mu.irregularEnd = h.LastOffset() + 1
+	}
 	st := s.state()
 	st.add(s.base, h, pos, cfg.IndexIntervalBytes)
 	s.setState(st)

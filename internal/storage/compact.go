@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -222,7 +221,7 @@ func (l *Log) cleanSegment(ctx context.Context, s *segment, th *throttle, latest
 		discard()
 		return false, ioErr("sync cleaned segment", err)
 	}
-	st, _, bad, err := scanIndexes(out, s.base, pos, l.cfg.Load().IndexIntervalBytes, false, 0, math.MaxInt64)
+	st, _, bad, err := scanIndexes(out, s.base, pos, l.cfg.Load().IndexIntervalBytes, false, 0, lenient)
 	if err != nil {
 		discard()
 		return false, fmt.Errorf("cleaned segment unreadable at %d: %w", bad, err)
@@ -237,6 +236,16 @@ func (l *Log) cleanSegment(ctx context.Context, s *segment, th *throttle, latest
 	if !live {
 		discard() // deleted or truncated meanwhile
 		return false, nil
+	}
+	// The cleaned segment has offset gaps, which recovery takes for damage
+	// past the checkpoint's recovery point (strictness): the recovery point,
+	// past this segment in memory, goes to disk before the swap can. A clean
+	// checkpoint already vouches for the whole log.
+	if !l.ckptClean {
+		if err := l.checkpoint(false); err != nil {
+			discard()
+			return false, err
+		}
 	}
 	swap := s.logPath() + swapSuffix
 	if err := l.fs.Rename(tmp, swap); err != nil {

@@ -3,11 +3,14 @@ package storage
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,7 +106,18 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 				epoch++
 			}
 			b := mkBatch(t, CodecNone, int64(step), recs...)
-			info, err := l.Append(b, epoch)
+			var info AppendInfo
+			var err error
+			switch k := rng.IntN(20); {
+			case k == 0: // a follower's batch after a gap (compacted leader log)
+				setBaseOffset(b, l.LogEndOffset()+1+rng.Int64N(3))
+				setLeaderEpoch(b, epoch)
+				info, err = l.AppendBatches(b)
+			case k == 1: // an epoch the cache does not give it: stale, or -1
+				info, err = l.Append(b, epoch-1)
+			default:
+				info, err = l.Append(b, epoch)
+			}
 			if err != nil {
 				t.Fatalf("append: %v", err)
 			}
@@ -124,6 +138,14 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 				t.Fatalf("delete records: %v", err)
 			}
 			logStart.Store(l.LogStartOffset())
+		case r < 92:
+			// A new epoch starting below the log end: batches already
+			// written change epoch in the cache.
+			epoch++
+			leo := l.LogEndOffset()
+			if err := l.AssignEpoch(epoch, max(logStart.Load(), leo-rng.Int64N(5))); err != nil {
+				t.Fatalf("assign epoch: %v", err)
+			}
 		default:
 			if err := l.Close(); err != nil {
 				t.Fatalf("close: %v", err)
@@ -155,11 +177,14 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 		t.Fatalf("iteration %d: log start went back from %d to %d", iter, snapStart, r.LogStartOffset())
 	}
 	got := readAll(t, r, r.LogStartOffset())
+	bases := slices.Sorted(maps.Keys(model))
 	next := int64(-1)
 	seen := map[int64]bool{}
 	for _, b := range got {
 		h, _ := ParseBatchHeader(b)
-		if next >= 0 && h.BaseOffset != next {
+		// The batch after one ending at next is the next one appended
+		// (there are gaps where a follower batch skipped offsets).
+		if i, _ := slices.BinarySearch(bases, next); next >= 0 && (i == len(bases) || h.BaseOffset != bases[i]) {
 			t.Fatalf("iteration %d: gap or overlap: batch at %d after %d", iter, h.BaseOffset, next)
 		}
 		want, ok := model[h.BaseOffset]
@@ -175,7 +200,9 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 			t.Fatalf("iteration %d: synced batch at %d lost (synced %d, crash at op %d)", iter, base, snapSynced, crashAt)
 		}
 	}
-	if len(got) > 0 && next != r.LogEndOffset() {
+	// The log end is past the last batch only where a follower batch
+	// skipped offsets and rolled a segment at its base, then was lost.
+	if i, _ := slices.BinarySearch(bases, next); len(got) > 0 && next != r.LogEndOffset() && (i == len(bases) || bases[i] != r.LogEndOffset()) {
 		t.Fatalf("iteration %d: last batch ends at %d, LEO %d crashAt %d\n%s", iter, next, r.LogEndOffset(), crashAt, state(r))
 	}
 	// New appends continue at the next offset and survive a crash once synced.
@@ -195,6 +222,195 @@ func crashOnce(t *testing.T, rng *rand.Rand, iter int) {
 	defer r2.Close()
 	if r2.LogEndOffset() != leo+2 || r2.LatestEpoch() != 99 {
 		t.Fatalf("iteration %d: after second crash LEO %d (want %d), epoch %d", iter, r2.LogEndOffset(), leo+2, r2.LatestEpoch())
+	}
+}
+
+// TestCrashTornLeaderEpoch: a torn tail can hold a whole batch whose only
+// damage is in its partition leader epoch, which the CRC does not cover.
+// Recovery must drop it (and what follows), not serve it: past the recovery
+// point every batch carries the epoch the leader-epoch cache gives it.
+func TestCrashTornLeaderEpoch(t *testing.T) {
+	for _, bad := range []int32{0, -1, 3 | 0x100, 7} {
+		t.Run(fmt.Sprintf("epoch=%d", bad), func(t *testing.T) {
+			mem := vfs.NewMem()
+			mem.MkdirAll("/data", 0o755)
+			mem.SyncDir("/")
+			l := openT(t, mem, "/data/t-0", testCfg(), nil)
+			defer l.Close()
+			mustAppend(t, l, mkValues(t, 2, 10, 1)) // epoch 0 at 0
+			if _, err := l.Append(mkValues(t, 2, 10, 2), 3); err != nil {
+				t.Fatal(err)
+			}
+			synced, err := l.Sync()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := readAll(t, l, 0)
+			if _, err := l.Append(mkValues(t, 1, 10, 3), 3); err != nil { // not synced
+				t.Fatal(err)
+			}
+			torn := readAll(t, l, synced)[0]
+			setLeaderEpoch(torn, bad)
+			if _, err := VerifyBatch(torn); err != nil {
+				t.Fatalf("the damage must be invisible to the CRC: %v", err)
+			}
+
+			// The crash keeps the unsynced batch, all but its epoch.
+			snap := mem.Crash(nil)
+			f, err := snap.OpenFile("/data/t-0/"+segmentName(0)+logSuffix, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := f.Stat()
+			if _, err := f.WriteAt(torn, st.Size()); err != nil {
+				t.Fatal(err)
+			}
+			f.Sync()
+			f.Close()
+
+			r := openT(t, snap, "/data/t-0", testCfg(), nil)
+			defer r.Close()
+			if r.LogEndOffset() != synced {
+				t.Fatalf("LEO %d after recovery, want %d: the torn batch was kept", r.LogEndOffset(), synced)
+			}
+			got := readAll(t, r, 0)
+			if len(got) != len(want) {
+				t.Fatalf("%d batches after recovery, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("synced batch %d changed by recovery", i)
+				}
+			}
+			if info, err := r.Append(mkValues(t, 1, 10, 4), 3); err != nil || info.BaseOffset != synced {
+				t.Fatalf("append after recovery at %d, want %d: %v", info.BaseOffset, synced, err)
+			}
+		})
+	}
+}
+
+// TestCrashKeepsSyncedIrregularBatches: batches that recovery takes for
+// damage past the checkpoint's recovery point are legal to write (a
+// follower's offset gap, an epoch other than the cache's, a cache rewritten
+// under written batches or trimmed, a compacted segment); once a
+// Sync reported them durable they must survive a crash that comes before the
+// periodic checkpoint.
+func TestCrashKeepsSyncedIrregularBatches(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		do   func(t *testing.T, l *Log, mem *vfs.MemFS) *Log
+	}{
+		{"gap", func(t *testing.T, l *Log, _ *vfs.MemFS) *Log {
+			b := mkValues(t, 2, 10, 5)
+			setBaseOffset(b, l.LogEndOffset()+3)
+			setLeaderEpoch(b, 2)
+			if _, err := l.AppendBatches(b); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+		{"stale-epoch", func(t *testing.T, l *Log, _ *vfs.MemFS) *Log {
+			if _, err := l.Append(mkValues(t, 2, 10, 5), 1); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+		{"no-epoch", func(t *testing.T, l *Log, _ *vfs.MemFS) *Log {
+			if _, err := l.Append(mkValues(t, 2, 10, 5), -1); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+		{"assign-below-leo", func(t *testing.T, l *Log, _ *vfs.MemFS) *Log {
+			if err := l.AssignEpoch(5, l.LogEndOffset()-1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Append(mkValues(t, 2, 10, 5), 5); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+		{"compaction", func(t *testing.T, l *Log, mem *vfs.MemFS) *Log {
+			if _, err := l.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			did, err := NewCleaner(Options{FS: mem, Logger: testLogger(t)}).Clean(context.Background(), l, true)
+			if err != nil || !did {
+				t.Fatalf("compaction did nothing: %v", err)
+			}
+			return l
+		}},
+		{"truncate", func(t *testing.T, l *Log, _ *vfs.MemFS) *Log {
+			// The cache loses epoch 2 with the batches; it comes back later.
+			if err := l.TruncateTo(4); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Append(mkValues(t, 2, 10, 5), 2); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+		{"delete-records", func(t *testing.T, l *Log, _ *vfs.MemFS) *Log {
+			// The log start passes the recovery point: the cache forgets
+			// the epochs of batches that recovery still scans.
+			if err := l.DeleteRecordsBefore(l.LogEndOffset() - 2); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+		{"epoch-dropped-by-reopen", func(t *testing.T, l *Log, mem *vfs.MemFS) *Log {
+			// An epoch assigned at the log end and never used is dropped
+			// from the cache by the next open; the file must say so too.
+			if err := l.AssignEpoch(5, l.LogEndOffset()); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			l = openT(t, mem, "/data/t-0", l.Config(), nil)
+			if _, err := l.Append(mkValues(t, 2, 10, 5), 2); err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := vfs.NewMem()
+			mem.MkdirAll("/data", 0o755)
+			mem.SyncDir("/")
+			cfg := testCfg()
+			cfg.CleanupPolicy = PolicyCompact
+			cfg.SegmentBytes = 600
+			l := openT(t, mem, "/data/t-0", cfg, nil)
+			defer func() { l.Close() }()
+			for i := range 12 {
+				b := mkBatch(t, CodecNone, 1, kv{key: fmt.Appendf(nil, "k%d", i%3), value: []byte("v")})
+				if _, err := l.Append(b, int32(i/6*2)); err != nil { // epochs 0 and 2
+					t.Fatal(err)
+				}
+			}
+			l = tc.do(t, l, mem)
+			synced, err := l.Sync()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := readAll(t, l, l.LogStartOffset())
+
+			r := openT(t, mem.Crash(nil), "/data/t-0", cfg, nil)
+			defer r.Close()
+			if r.LogEndOffset() != synced || r.LogStartOffset() != l.LogStartOffset() {
+				t.Fatalf("log [%d, %d) after a crash, [%d, %d) was synced", r.LogStartOffset(), r.LogEndOffset(), l.LogStartOffset(), synced)
+			}
+			got := readAll(t, r, r.LogStartOffset())
+			if len(got) != len(want) {
+				t.Fatalf("%d batches after a crash, %d were synced", len(got), len(want))
+			}
+			for i := range want {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("synced batch %d changed by recovery", i)
+				}
+			}
+		})
 	}
 }
 

@@ -38,9 +38,17 @@
 //   - A rolled segment is fsynced by the next Sync, and every directory sync
 //     of the partition syncs such segments first, so a newer segment never
 //     becomes durable behind a torn older one.
-//   - Past the recovery point offsets are contiguous (followers sync after a
-//     gap), so recovery can treat a jump as damage: the base offset is not
-//     covered by the CRC.
+//   - Past the recovery point of the checkpoint on disk, offsets are
+//     contiguous and every batch carries the epoch the leader-epoch cache
+//     gives it, so recovery can treat a jump or another epoch as damage:
+//     neither the base offset nor the leader epoch is covered by the CRC,
+//     and a torn tail can hold an otherwise whole batch with a garbage byte
+//     in one of them (strictness in segment.go). The cache is durable before
+//     the first batch of a new epoch is written. What breaks the rule
+//     legally (a follower's gap, an epoch other than the cache's, a cache
+//     entry starting below the log end, a compacted segment) is made
+//     durable and the checkpoint written past it before it is reported
+//     synced or swapped in; a Sync alone does not move that recovery point.
 //   - The log start offset only moves forward and is persisted before the
 //     segments below it are removed.
 //   - Files handed out in Ranges are closed only after file.delete.delay.ms.

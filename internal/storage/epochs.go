@@ -2,6 +2,7 @@ package storage
 
 import (
 	"slices"
+	"sort"
 )
 
 // The leader-epoch cache: (epoch, start offset) pairs, epochs and offsets
@@ -52,10 +53,15 @@ func (l *Log) assignEpochLocked(epoch int32, start int64) error {
 	if n := len(es); n > 0 && es[n-1].epoch == epoch && es[n-1].start <= start {
 		return nil
 	}
+	l.mu.RLock()
+	leo := l.mu.leo
+	l.mu.RUnlock()
+	rewrites := start < leo // batches already written get another epoch
 	kept := make([]epochEntry, 0, len(es)+1)
 	for _, e := range es {
 		if e.epoch >= epoch || e.start >= start {
 			l.logger.Warn("leader epoch cache: removing conflicting entry", "epoch", e.epoch, "start", e.start, "new-epoch", epoch, "new-start", start)
+			rewrites = rewrites || e.start < leo
 			continue
 		}
 		kept = append(kept, e)
@@ -63,6 +69,18 @@ func (l *Log) assignEpochLocked(epoch int32, start int64) error {
 	kept = append(kept, epochEntry{epoch: epoch, start: start})
 	if err := l.markDirtyLocked(); err != nil {
 		return err
+	}
+	if rewrites {
+		// Recovery takes a batch past the checkpoint's recovery point whose
+		// epoch is not the cache's for damage (doc.go): make the batches
+		// the new cache disagrees with durable and checkpoint past them
+		// before the cache says otherwise.
+		if _, err := l.Sync(); err != nil {
+			return err
+		}
+		if err := l.checkpoint(false); err != nil {
+			return err
+		}
 	}
 	if err := l.writeEpochs(kept); err != nil {
 		return err
@@ -73,8 +91,15 @@ func (l *Log) assignEpochLocked(epoch int32, start int64) error {
 	return nil
 }
 
+// writeEpochs persists the cache. Callers set l.mu.epochs to es, before or
+// after, with appendMu held throughout, so no batch is written while the
+// file and the memory disagree.
 func (l *Log) writeEpochs(es []epochEntry) error {
-	if err := l.writeFileAtomic(epochCheckpointFile, encodeEpochs(es)); err != nil {
+	err := l.writeFileAtomic(epochCheckpointFile, encodeEpochs(es))
+	l.mu.Lock()
+	l.mu.epochsUnsure = err != nil
+	l.mu.Unlock()
+	if err != nil {
 		return ioErr("write leader epoch checkpoint", err)
 	}
 	return nil
@@ -106,6 +131,16 @@ func (l *Log) EndOffsetForEpoch(epoch int32) (int32, int64) {
 		return epoch, higher.start
 	}
 	return es[i-1].epoch, higher.start
+}
+
+// epochAt is the epoch the cache gives offset: that of the last entry
+// starting at or below it, -1 if none.
+func epochAt(es []epochEntry, offset int64) int32 {
+	i := sort.Search(len(es), func(i int) bool { return es[i].start > offset })
+	if i == 0 {
+		return -1
+	}
+	return es[i-1].epoch
 }
 
 // truncateEpochsFromEnd drops entries starting at or after end.

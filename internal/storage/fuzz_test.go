@@ -97,12 +97,16 @@ func FuzzIndexFiles(f *testing.F) {
 
 // FuzzSegmentRecovery: a partition directory whose only segment holds
 // arbitrary bytes (after some valid batches) opens without a panic; the
-// recovered log holds only whole, CRC-valid, contiguous batches, keeps the
-// valid prefix, and accepts appends at its end offset.
+// recovered log holds only whole, CRC-valid, contiguous batches carrying the
+// leader epoch the epoch cache gives them, keeps the valid prefix, and
+// accepts appends at its end offset.
 func FuzzSegmentRecovery(f *testing.F) {
 	f.Add([]byte{}, uint8(2))
 	f.Add(mkValues(f, 2, 5, 1), uint8(1))
 	f.Add(bytes.Repeat([]byte{0}, 100), uint8(3))
+	torn := mkValues(f, 1, 5, 1) // CRC-valid at offset 3 after two good batches, epoch -1
+	setBaseOffset(torn, 3)
+	f.Add(torn, uint8(2))
 	f.Fuzz(func(t *testing.T, tail []byte, good uint8) {
 		mem := vfs.NewMem()
 		mem.MkdirAll("/d/t-0", 0o755)
@@ -111,6 +115,7 @@ func FuzzSegmentRecovery(f *testing.F) {
 		for i := range int(good % 4) {
 			b := mkValues(t, 1+i, 5, 1)
 			setBaseOffset(b, next)
+			setLeaderEpoch(b, 4)
 			next += int64(1 + i)
 			seg = append(seg, b...)
 		}
@@ -121,6 +126,7 @@ func FuzzSegmentRecovery(f *testing.F) {
 		w.Close()
 		// The checkpoint a log writes when it is created: recovery point 0.
 		vfs.WriteFileAtomic(mem, "/d/t-0/"+partitionCheckpointFile, partitionCheckpoint{}.encode())
+		vfs.WriteFileAtomic(mem, "/d/t-0/"+epochCheckpointFile, encodeEpochs([]epochEntry{{epoch: 4, start: 0}}))
 		l, err := Open("/d/t-0", testCfg(), Options{FS: mem, Logger: discardLogger()})
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
@@ -139,12 +145,15 @@ func FuzzSegmentRecovery(f *testing.F) {
 			if h.BaseOffset != n {
 				t.Fatalf("gap at %d (want %d)", h.BaseOffset, n)
 			}
+			if h.PartitionLeaderEpoch != 4 {
+				t.Fatalf("batch at %d has leader epoch %d, the cache says 4", h.BaseOffset, h.PartitionLeaderEpoch)
+			}
 			n = h.LastOffset() + 1
 		}
 		if n != l.LogEndOffset() {
 			t.Fatalf("batches end at %d, LEO %d", n, l.LogEndOffset())
 		}
-		info, err := l.Append(mkValues(t, 1, 1, 1), 0)
+		info, err := l.Append(mkValues(t, 1, 1, 1), 4)
 		if err != nil || info.BaseOffset != n {
 			t.Fatalf("append after recovery: %+v %v", info, err)
 		}

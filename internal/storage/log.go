@@ -111,6 +111,15 @@ type Log struct {
 		// next sync must fsync (roll does not wait for the disk).
 		unsynced []*segment
 		lastSync time.Time
+		// irregularEnd is the end offset of the latest batch written that
+		// recovery would take for damage were it past the checkpoint's
+		// recovery point (an offset gap, an epoch other than the cache's;
+		// see strictness); 0 if none.
+		irregularEnd int64
+		// epochsUnsure: a write of the leader-epoch cache failed, so the
+		// file may hold the old or the new cache; until a write succeeds
+		// every batch counts as irregular.
+		epochsUnsure bool
 	}
 
 	syncMu struct {
@@ -263,6 +272,7 @@ func (l *Log) open() error {
 		l.lastCkpt.logStart = -1 // nothing on disk: the next checkpoint writes
 	}
 	epochs, err := readEpochCheckpoint(l.fs, l.dir)
+	haveEpochs := err == nil
 	rebuildEpochs := false
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -293,6 +303,11 @@ func (l *Log) open() error {
 		l.mu.segs = []*segment{s}
 		l.mu.logStart, l.mu.leo, l.mu.recoveryPoint = base, base, base
 		l.mu.epochs = truncateEpochsFromEnd(epochs, base)
+		if !slices.Equal(l.mu.epochs, epochs) {
+			if err := l.writeEpochs(l.mu.epochs); err != nil {
+				return err
+			}
+		}
 		l.synced.Store(base)
 		l.mu.lastSync = now
 		// A checkpoint from the start: recovery is strict about offset gaps
@@ -336,11 +351,11 @@ func (l *Log) open() error {
 		if rebuildEpochs {
 			from = 0
 		}
-		strictFrom := ckpt.recoveryPoint
+		strict := strictness{from: ckpt.recoveryPoint, epochs: epochs, checkEpochs: haveEpochs && !rebuildEpochs, logStart: ckpt.logStart}
 		if !haveCkpt {
-			strictFrom = math.MaxInt64 // compacted segments may have gaps
+			strict = lenient // compacted segments may have gaps
 		}
-		if err := l.recover(from, strictFrom, rebuildEpochs); err != nil {
+		if err := l.recover(from, strict, rebuildEpochs); err != nil {
 			return err
 		}
 	}
@@ -349,13 +364,20 @@ func (l *Log) open() error {
 	l.mu.epochs = truncateEpochsFromStart(truncateEpochsFromEnd(l.mu.epochs, l.mu.leo), l.mu.logStart)
 	l.synced.Store(l.mu.recoveryPoint)
 	l.mu.lastSync = now
+	// The checkpoint first: its recovery point covers every batch, so a
+	// cache rebuilt from the batches cannot make the next recovery take
+	// one of them for damage (strictness).
 	if !clean {
-		if !slices.Equal(l.mu.epochs, epochs) {
-			if err := l.writeEpochs(l.mu.epochs); err != nil {
-				return err
-			}
-		}
 		if err := l.checkpoint(false); err != nil {
+			return err
+		}
+	}
+	// The cache file is rewritten whenever it changed, after a clean
+	// shutdown too (an epoch assigned at the log end and never used): the
+	// appenders judge a batch's epoch by the cache in memory, recovery by
+	// the one on disk, and the two must agree.
+	if !slices.Equal(l.mu.epochs, epochs) {
+		if err := l.writeEpochs(l.mu.epochs); err != nil {
 			return err
 		}
 	}
@@ -363,10 +385,11 @@ func (l *Log) open() error {
 }
 
 // recover scans every segment holding offsets at or after from, checking each
-// batch, truncates at the first bad byte, drops later segments, rebuilds the
-// indexes of what it scanned and makes it durable. With epochs set it also
-// rebuilds the leader-epoch cache from the batches (scanning everything).
-func (l *Log) recover(from, strictFrom int64, epochs bool) error {
+// batch (its structure and CRC, and the strictness rules), truncates at the
+// first bad byte, drops later segments, rebuilds the indexes of what it
+// scanned and makes it durable. With epochs set it also rebuilds the
+// leader-epoch cache from the batches (scanning everything).
+func (l *Log) recover(from int64, strict strictness, epochs bool) error {
 	segs := l.mu.segs
 	k := sort.Search(len(segs), func(i int) bool { return segs[i].base > from }) - 1
 	k = max(k, 0)
@@ -383,7 +406,7 @@ func (l *Log) recover(from, strictFrom int64, epochs bool) error {
 		if err != nil {
 			return err
 		}
-		st, next, badPos, err := scanIndexes(f, s.base, s.size, interval, true, prevNext, strictFrom)
+		st, next, badPos, err := scanIndexes(f, s.base, s.size, interval, true, prevNext, strict)
 		if err != nil && !errors.Is(err, ErrCorrupt) {
 			return err
 		}
@@ -510,7 +533,7 @@ func (l *Log) loadSegment(s *segment) error {
 		}
 		var n int64
 		var bad int64
-		st, n, bad, err = scanIndexes(f, s.base, size, l.cfg.Load().IndexIntervalBytes, false, 0, math.MaxInt64)
+		st, n, bad, err = scanIndexes(f, s.base, size, l.cfg.Load().IndexIntervalBytes, false, 0, lenient)
 		if err != nil {
 			l.logger.Error("segment unreadable", "segment", s.logPath(), "position", bad, "err", err)
 			return err
@@ -590,6 +613,26 @@ func (l *Log) checkpoint(clean bool) error {
 	c := partitionCheckpoint{logStart: l.mu.logStart, recoveryPoint: l.mu.recoveryPoint, clean: clean}
 	l.mu.RUnlock()
 	if c == l.lastCkpt {
+		return nil
+	}
+	if err := l.writeFileAtomic(partitionCheckpointFile, c.encode()); err != nil {
+		return ioErr("write partition checkpoint", err)
+	}
+	l.lastCkpt = c
+	return nil
+}
+
+// checkpointIrregular writes the checkpoint if a batch that recovery would
+// take for damage (see strictness) lies past the recovery point on disk, so
+// that a sync reports such a batch durable only once recovery keeps it.
+func (l *Log) checkpointIrregular() error {
+	l.ckptMu.Lock()
+	defer l.ckptMu.Unlock()
+	l.mu.RLock()
+	c := partitionCheckpoint{logStart: l.mu.logStart, recoveryPoint: l.mu.recoveryPoint}
+	need := l.mu.irregularEnd > l.lastCkpt.recoveryPoint
+	l.mu.RUnlock()
+	if !need || c == l.lastCkpt {
 		return nil
 	}
 	if err := l.writeFileAtomic(partitionCheckpointFile, c.encode()); err != nil {

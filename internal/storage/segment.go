@@ -164,14 +164,53 @@ func (st *indexState) indexFull(limit int64) bool {
 	return int64(len(st.idx)+1)*indexEntrySize > limit || int64(len(st.tidx)+2)*timeIndexEntrySize > limit
 }
 
+// strictness is what recovery demands of the batches past the recovery
+// point of the checkpoint on disk (see doc.go). Two header fields are not
+// covered by the CRC, the base offset and the partition leader epoch, so a
+// torn tail can hold a batch that passes the CRC check with either damaged.
+// Nothing the log writes breaks these rules past that point: what would (an
+// offset gap, an epoch other than the cache's, a cache entry starting below
+// the log end, a compacted segment) is checkpointed before it is reported
+// durable or swapped in.
+type strictness struct {
+	// from is the checkpoint's recovery point: past it offsets are
+	// contiguous. math.MaxInt64 demands nothing.
+	from int64
+	// epochs is the leader-epoch cache on disk; with checkEpochs set, every
+	// batch past from carries the epoch it gives the batch's last offset.
+	// The cache is durable before the first batch of a new epoch is written.
+	// checkEpochs is unset while the cache is rebuilt, or when it has no
+	// file (a log that never had an epoch, or written by an older version).
+	epochs      []epochEntry
+	checkEpochs bool
+	// logStart is the checkpoint's log start offset: batches wholly below it
+	// are never read, and the cache may have forgotten their epochs.
+	logStart int64
+}
+
+// lenient demands nothing past the structure and CRC of each batch.
+var lenient = strictness{from: math.MaxInt64}
+
+// check returns an ErrCorrupt-class error if h, found at pos where offset
+// next was expected, breaks the rules.
+func (r strictness) check(f vfs.File, pos int64, h BatchHeader, next int64) error {
+	if next >= r.from && h.BaseOffset != next {
+		return corruptf("%s at position %d: batch offset %d, expected %d past the recovery point", f.Name(), pos, h.BaseOffset, next)
+	}
+	if r.checkEpochs && h.BaseOffset >= r.from && h.LastOffset() >= r.logStart {
+		if want := epochAt(r.epochs, h.LastOffset()); h.PartitionLeaderEpoch != want {
+			return corruptf("%s at position %d: batch at offset %d has leader epoch %d, the epoch cache says %d past the recovery point", f.Name(), pos, h.BaseOffset, h.PartitionLeaderEpoch, want)
+		}
+	}
+	return nil
+}
+
 // scanIndexes rebuilds the index state of a .log file by reading every batch
 // header in [0, size). It returns the state, the offset after the last batch,
 // and the position of the first bad byte with an ErrCorrupt error if the file
-// does not parse to the end (full: CRCs are checked too). Past strictFrom,
-// offsets must be contiguous: the leader never leaves gaps and a follower
-// syncs after a gap (AppendBatches), so a jump there is a damaged base offset
-// (it is not covered by the CRC) or a tail lost before a later segment.
-func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext, strictFrom int64) (indexState, int64, int64, error) {
+// does not parse to the end (full: CRCs are checked too) or a batch breaks
+// the strictness rules (recovery; see strictness).
+func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext int64, strict strictness) (indexState, int64, int64, error) {
 	st := newIndexState()
 	next := max(base, prevNext)
 	sc := newScanner(f, 0, size, full)
@@ -180,15 +219,14 @@ func scanIndexes(f vfs.File, base, size, interval int64, full bool, prevNext, st
 		if err == errScanEnd {
 			return st, next, size, nil
 		}
+		if err == nil && h.BaseOffset < next {
+			err = corruptf("%s at position %d: batch offset %d below the expected %d", f.Name(), pos, h.BaseOffset, next)
+		}
 		if err == nil {
-			switch {
-			case h.BaseOffset < next:
-				err = corruptf("%s at position %d: batch offset %d below the expected %d", f.Name(), pos, h.BaseOffset, next)
-			case next >= strictFrom && h.BaseOffset != next:
-				err = corruptf("%s at position %d: batch offset %d, expected %d past the recovery point", f.Name(), pos, h.BaseOffset, next)
-			case h.LastOffset()-base > math.MaxInt32:
-				err = corruptf("%s at position %d: offset %d too far from segment base %d", f.Name(), pos, h.LastOffset(), base)
-			}
+			err = strict.check(f, pos, h, next)
+		}
+		if err == nil && h.LastOffset()-base > math.MaxInt32 {
+			err = corruptf("%s at position %d: offset %d too far from segment base %d", f.Name(), pos, h.LastOffset(), base)
 		}
 		if err != nil {
 			return st, next, pos, err

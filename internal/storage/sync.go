@@ -70,7 +70,9 @@ func (l *Log) syncErr() error {
 }
 
 // syncOnce fsyncs the active segment and advances the recovery point to the
-// log end offset seen before the fsync started.
+// log end offset seen before the fsync started. If that covers a batch that
+// recovery would take for damage (see strictness), the checkpoint is written
+// before the new end is reported synced.
 func (l *Log) syncOnce() (int64, error) {
 	// Let appenders that are already running finish first, so that this
 	// fsync covers them too: without it, the callers woken by the previous
@@ -127,12 +129,22 @@ func (l *Log) syncOnce() (int64, error) {
 	l.mu.Lock()
 	if gen == l.mu.truncGen && end > l.mu.recoveryPoint {
 		l.mu.recoveryPoint = end
-		l.synced.Store(end)
 	}
 	if len(closed) > 0 {
 		l.mu.unsynced = slices.DeleteFunc(slices.Clone(l.mu.unsynced), func(x *segment) bool { return slices.Contains(closed, x) })
 	}
 	l.mu.lastSync = l.now()
+	l.mu.Unlock()
+	// A batch that recovery would take for damage past the checkpoint's
+	// recovery point is durable but not yet safe: checkpoint past it before
+	// reporting it synced.
+	if err := l.checkpointIrregular(); err != nil {
+		return l.synced.Load(), err
+	}
+	l.mu.Lock()
+	if gen == l.mu.truncGen && end > l.synced.Load() {
+		l.synced.Store(end)
+	}
 	l.mu.Unlock()
 	return l.synced.Load(), nil
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"slices"
 	"sort"
@@ -78,7 +77,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		l.fail(err)
 		return err
 	}
-	st, next, bad, err := scanIndexes(f, s.base, cut, l.cfg.Load().IndexIntervalBytes, false, 0, math.MaxInt64)
+	st, next, bad, err := scanIndexes(f, s.base, cut, l.cfg.Load().IndexIntervalBytes, false, 0, lenient)
 	if err != nil {
 		l.logger.Error("segment unreadable after truncation", "position", bad, "err", err)
 		return err
@@ -95,6 +94,7 @@ func (l *Log) TruncateTo(offset int64) error {
 	l.mu.recoveryPoint = min(l.mu.recoveryPoint, next)
 	l.synced.Store(l.mu.recoveryPoint)
 	l.mu.truncGen++
+	l.mu.irregularEnd = min(l.mu.irregularEnd, next)
 	es := l.mu.epochs
 	l.mu.epochs = truncateEpochsFromEnd(es, next)
 	newEs := l.mu.epochs
@@ -147,6 +147,7 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 	l.mu.leo, l.mu.logStart, l.mu.recoveryPoint = offset, offset, offset
 	l.synced.Store(offset)
 	l.mu.truncGen++
+	l.mu.irregularEnd = 0
 	l.mu.epochs = nil
 	l.mu.Unlock()
 	if err := l.writeEpochs(nil); err != nil {
