@@ -92,21 +92,13 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 				sp.ErrorCode = topLevel
 				continue
 			}
-			var code int16
-			var err error
-			switch {
-			case t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.Partitions):
-				code = kerr.UnknownTopicOrPartition.Code
-			case isInternalTopic(rt.Topic):
-				code = kerr.InvalidTopicException.Code
-			}
-			if code != 0 {
-				sp.ErrorCode = code
+			if t != nil && isInternalTopic(rt.Topic) {
+				sp.ErrorCode = kerr.InvalidTopicException.Code
 				continue
 			}
-			p := h.b.Replicas.Get(rt.Topic, rp.Partition)
-			if p == nil || !p.IsLeader() {
-				sp.ErrorCode = kerr.NotLeaderForPartition.Code
+			p, code := h.hostedPartition(img, rt.Topic, rp.Partition, true)
+			if code != 0 {
+				sp.ErrorCode = code
 				continue
 			}
 			b, code, err := validateProduceBatch(r.Version, rp.Records)
