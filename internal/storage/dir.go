@@ -45,6 +45,7 @@ type dirKey struct {
 // returned joined.
 func OpenDir(dir string, opts Options, cfgFor func(topic string, partition int32) Config) (*Dir, error) {
 	opts = opts.withDefaults()
+	start := time.Now()
 	d := &Dir{dir: filepath.Clean(dir), opts: opts, cfgFor: cfgFor}
 	d.mu.logs = map[dirKey]*Log{}
 	if err := opts.FS.MkdirAll(d.dir, 0o755); err != nil {
@@ -101,7 +102,18 @@ func OpenDir(dir string, opts Options, cfgFor func(topic string, partition int32
 		}
 		return nil, errors.Join(errs...)
 	}
-	opts.Logger.Info("opened data directory", "dir", d.dir, "partitions", len(keys))
+	recovered := 0
+	for _, l := range d.mu.logs {
+		if l.Recovered() {
+			recovered++
+		}
+	}
+	if recovered > 0 {
+		// One line for the directory: per-partition recovery is logged at
+		// debug level, truncations at warn.
+		opts.Logger.Info("recovered logs after an unclean shutdown", "dir", d.dir, "partitions", recovered)
+	}
+	opts.Logger.Info("opened data directory", "dir", d.dir, "partitions", len(keys), "took", time.Since(start))
 	return d, nil
 }
 

@@ -82,6 +82,7 @@ func (o Options) withDefaults() Options {
 // mu -> segment.fileMu; syncMu -> mu. mu is never held across I/O.
 type Log struct {
 	dir       string
+	recovered bool // set once by Open when it ran recovery
 	topic     string
 	partition int32
 	fs        vfs.FS
@@ -389,12 +390,16 @@ func (l *Log) open() error {
 // first bad byte, drops later segments, rebuilds the indexes of what it
 // scanned and makes it durable. With epochs set it also rebuilds the
 // leader-epoch cache from the batches (scanning everything).
+// Recovered reports whether opening the log had to scan segments after an
+// unclean shutdown.
+func (l *Log) Recovered() bool { return l.recovered }
+
 func (l *Log) recover(from int64, strict strictness, epochs bool) error {
 	segs := l.mu.segs
 	k := sort.Search(len(segs), func(i int) bool { return segs[i].base > from }) - 1
 	k = max(k, 0)
 	interval := l.cfg.Load().IndexIntervalBytes
-	l.logger.Info("recovering log", "from-segment", segs[k].base, "segments", len(segs)-k)
+	l.logger.Debug("recovering log", "from-segment", segs[k].base, "segments", len(segs)-k)
 	start := time.Now()
 	prevNext := int64(0)
 	if k > 0 {
@@ -453,7 +458,8 @@ func (l *Log) recover(from int64, strict strictness, epochs bool) error {
 	last := segs[len(segs)-1]
 	l.mu.leo = last.next
 	l.mu.recoveryPoint = last.next
-	l.logger.Info("recovered log", "log-end-offset", last.next, "took", time.Since(start))
+	l.logger.Debug("recovered log", "log-end-offset", last.next, "took", time.Since(start))
+	l.recovered = true
 	return nil
 }
 
