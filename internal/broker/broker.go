@@ -179,17 +179,20 @@ func (b *Broker) reconcile(img *cluster.Image, startup bool) {
 	}
 	for _, t := range img.Topics {
 		var cfg storage.Config
+		minInsync := 1
 		resolved := false
 		for _, pi := range t.Partitions {
 			if !contains(pi.Replicas, b.NodeID) {
 				continue
 			}
 			if !resolved {
-				cfg, resolved = b.storageConfig(img, t), true
+				cfg, minInsync = b.partitionConfig(img, t)
+				resolved = true
 			}
 			_, err := b.Replicas.Ensure(replica.Assignment{
 				Topic: t.Name, TopicID: t.ID, Partition: pi.Partition,
-				Leader: pi.Leader, LeaderEpoch: pi.LeaderEpoch, Config: cfg,
+				Leader: pi.Leader, LeaderEpoch: pi.LeaderEpoch, ISR: pi.ISR,
+				MinInsync: minInsync, Config: cfg,
 			})
 			if err != nil {
 				b.Log.Error("taking up partition", "topic", t.Name, "partition", pi.Partition, "err", err)
@@ -234,14 +237,21 @@ func (b *Broker) DynamicBrokerConfig(img *cluster.Image) map[string]string {
 	return m
 }
 
-// storageConfig is the storage view of a topic's configuration.
-func (b *Broker) storageConfig(img *cluster.Image, t *cluster.TopicImage) storage.Config {
+// partitionConfig is what a topic's configuration means for its partitions:
+// the log's settings and min.insync.replicas.
+func (b *Broker) partitionConfig(img *cluster.Image, t *cluster.TopicImage) (storage.Config, int) {
 	tc, err := b.TopicConfig(img, t)
 	if err != nil {
 		b.Log.Error("topic config does not resolve, using defaults", "topic", t.Name, "err", err)
 		tc, _ = config.ResolveTopic(nil, nil, b.Config)
 	}
-	return StorageConfig(tc)
+	return StorageConfig(tc), tc.MinInsyncReplicas
+}
+
+// storageConfig is the storage view of a topic's configuration.
+func (b *Broker) storageConfig(img *cluster.Image, t *cluster.TopicImage) storage.Config {
+	c, _ := b.partitionConfig(img, t)
+	return c
 }
 
 // StorageConfig maps a resolved topic configuration to the log's settings.

@@ -101,6 +101,13 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 				sp.ErrorCode = code
 				continue
 			}
+			if req.Acks == -1 && !p.EnoughReplicas() {
+				// Checked before appending, as Kafka does: with fewer
+				// in-sync replicas than min.insync.replicas an acks=all
+				// write could not be made as safe as promised.
+				sp.ErrorCode = kerr.NotEnoughReplicas.Code
+				continue
+			}
 			b, code, err := validateProduceBatch(r.Version, rp.Records)
 			if code != 0 {
 				sp.ErrorCode = code

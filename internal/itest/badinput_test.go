@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kbin"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -272,4 +273,33 @@ func apiVersionsReq() kmsg.Request {
 	r.ClientSoftwareName = "raw"
 	r.ClientSoftwareVersion = "1"
 	return r
+}
+
+// TestMinInsyncReplicas: with min.insync.replicas above the ISR (one broker),
+// acks=all writes are refused with NOT_ENOUGH_REPLICAS before anything is
+// appended, acks=1 writes pass, and lowering the config lifts the refusal.
+func TestMinInsyncReplicas(t *testing.T) {
+	b := testutil.NewBroker(t)
+	adm := b.Admin(t)
+	createTopic(t, adm, "mir", 1, map[string]*string{"min.insync.replicas": kmsg.StringPtr("2")})
+	all := b.Client(t, kgo.DefaultProduceTopic("mir"), kgo.RecordRetries(0), kgo.RequestRetries(0))
+	err := all.ProduceSync(ctxT(t, 10*time.Second), kgo.StringRecord("x")).FirstErr()
+	if !errors.Is(err, kerr.NotEnoughReplicas) {
+		t.Fatalf("acks=all with min.insync.replicas=2 on one broker: %v, want NOT_ENOUGH_REPLICAS", err)
+	}
+	one := b.Client(t, kgo.DefaultProduceTopic("mir"), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	if err := one.ProduceSync(ctxT(t, 10*time.Second), kgo.StringRecord("y")).FirstErr(); err != nil {
+		t.Fatalf("acks=1: %v", err)
+	}
+	if _, err := adm.AlterTopicConfigs(ctxT(t, 10*time.Second), []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "min.insync.replicas", Value: kmsg.StringPtr("1")}}, "mir"); err != nil {
+		t.Fatal(err)
+	}
+	all2 := b.Client(t, kgo.DefaultProduceTopic("mir"))
+	if err := all2.ProduceSync(ctxT(t, 10*time.Second), kgo.StringRecord("z")).FirstErr(); err != nil {
+		t.Fatalf("acks=all after lowering min.insync.replicas: %v", err)
+	}
+	offs, _ := adm.ListEndOffsets(ctxT(t, 10*time.Second), "mir")
+	if end := offs["mir"][0].Offset; end != 2 {
+		t.Fatalf("end offset %d, want 2 (the refused write must not be in the log)", end)
+	}
 }

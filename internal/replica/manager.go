@@ -123,7 +123,11 @@ type Assignment struct {
 	Partition   int32
 	Leader      int32
 	LeaderEpoch int32
-	Config      storage.Config
+	ISR         []int32
+	// MinInsync is min.insync.replicas: acks=all writes are refused while
+	// the ISR is smaller.
+	MinInsync int
+	Config    storage.Config
 }
 
 // Ensure creates or updates a hosted partition to match the metadata: opens
@@ -158,6 +162,8 @@ func (m *Manager) Ensure(a Assignment) (*Partition, error) {
 	} else {
 		p.log.SetConfig(a.Config)
 	}
+	p.isrSize.Store(int32(len(a.ISR)))
+	p.minInsync.Store(int32(a.MinInsync))
 	if a.Leader == m.nodeID {
 		if err := p.becomeLeader(a.LeaderEpoch); err != nil {
 			return nil, err

@@ -50,6 +50,8 @@ type Partition struct {
 	durable    atomic.Int64
 	syncQueued atomic.Bool
 	closed     atomic.Bool
+	isrSize    atomic.Int32
+	minInsync  atomic.Int32
 
 	appendMu  sync.Mutex
 	producers producers // guarded by appendMu
@@ -80,6 +82,12 @@ func (p *Partition) HighWatermark() int64 { return p.hw.Load() }
 
 // LastStableOffset equals the high watermark until transactions exist.
 func (p *Partition) LastStableOffset() int64 { return p.hw.Load() }
+
+// EnoughReplicas reports whether the ISR is at least min.insync.replicas,
+// the condition for accepting an acks=all write (NOT_ENOUGH_REPLICAS).
+func (p *Partition) EnoughReplicas() bool {
+	return p.isrSize.Load() >= p.minInsync.Load()
+}
 
 // CheckEpoch compares a request's current leader epoch with ours; -1 skips it.
 func (p *Partition) CheckEpoch(requested int32) error {
