@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -172,7 +174,10 @@ func (c *conn) dispatch(frame []byte, received time.Time) error {
 		}
 		req.Body = body
 	}
-	reply := c.srv.handle(c.ctx, req)
+	reply, err := c.srv.handle(c.ctx, req)
+	if err != nil {
+		return err
+	}
 	if reply.Resp == nil && reply.Wait == nil {
 		c.srv.metrics.observe(req.Key, received)
 		return nil
@@ -193,7 +198,11 @@ func (c *conn) writeLoop() {
 	for p := range c.queue {
 		resp := p.reply.Resp
 		if resp == nil {
-			resp = p.reply.Wait()
+			var perr error
+			if resp, perr = c.wait(p); perr != nil && werr == nil {
+				werr = perr
+				c.close()
+			}
 		}
 		if resp == nil || werr != nil {
 			continue
@@ -234,6 +243,18 @@ func (c *conn) writeLoop() {
 	if werr != nil {
 		c.close()
 	}
+}
+
+// wait runs a deferred reply; like handle, it turns a panic into a closed
+// connection and a log line.
+func (c *conn) wait(p pending) (resp kmsg.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("handler panic while answering", "api", kmsg.NameForKey(p.key), "version", p.version, "panic", r, "stack", string(debug.Stack()))
+			resp, err = nil, fmt.Errorf("server: %s v%d answer failed: %v", kmsg.NameForKey(p.key), p.version, r)
+		}
+	}()
+	return p.reply.Wait(), nil
 }
 
 func (c *conn) writeFileResponse(corrID int32, fr *handler.FileResponse) error {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gregor-streaming/gregor/internal/handler"
@@ -176,27 +175,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// handle calls the handler, turning a panic into an error response for that
-// request (and a log line with the stack) instead of a dead broker.
-func (s *Server) handle(ctx context.Context, req *handler.Request) (reply handler.Reply) {
+// handle calls the handler. A panic in a handler is a bug: it is logged with
+// its stack and the connection is closed (the client reconnects and
+// retries), rather than answering with a response that could look like
+// success or taking the broker down.
+func (s *Server) handle(ctx context.Context, req *handler.Request) (reply handler.Reply, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("handler panic", "api", kmsg.NameForKey(req.Key), "version", req.Version, "panic", r, "stack", string(debug.Stack()))
-			reply = handler.Reply{Resp: errorResponse(req, kerr.UnknownServerError.Code)}
+			err = fmt.Errorf("server: %s v%d handler failed: %v", kmsg.NameForKey(req.Key), req.Version, r)
 		}
 	}()
-	return s.handler.Handle(ctx, req)
-}
-
-// errorResponse builds a response of the request's kind with every error code
-// set, via kmsg's generic request-to-error helper where one exists.
-func errorResponse(req *handler.Request, code int16) kmsg.Response {
-	resp := req.Body.ResponseKind()
-	resp.SetVersion(req.Version)
-	if ep, ok := resp.(interface{ SetErrorCode(int16) }); ok {
-		ep.SetErrorCode(code)
-	}
-	return resp
+	return s.handler.Handle(ctx, req), nil
 }
 
 func errFrameSize(size, max int32) error {
