@@ -17,7 +17,9 @@ import (
 // FindCoordinator while answering later.
 type panicky struct{}
 
-func (panicky) Versions(key int16) (int16, int16, bool) { return 0, 12, key == 18 || key == 3 || key == 10 }
+func (panicky) Versions(key int16) (int16, int16, bool) {
+	return 0, 12, key == 18 || key == 3 || key == 10
+}
 
 func (panicky) Handle(_ context.Context, r *handler.Request) handler.Reply {
 	switch r.Key {
