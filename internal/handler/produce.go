@@ -152,6 +152,15 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 
 	switch {
 	case req.Acks == 0:
+		// No response; but as in Kafka, a failure closes the connection
+		// so that the client refreshes its metadata and retries.
+		for _, st := range resp.Topics {
+			for _, sp := range st.Partitions {
+				if sp.ErrorCode != 0 {
+					return Reply{Close: true}
+				}
+			}
+		}
 		return Reply{}
 	case len(waits) == 0:
 		return now(resp)

@@ -29,6 +29,10 @@ type Request struct {
 type Reply struct {
 	Resp kmsg.Response
 	Wait func() kmsg.Response
+	// Close asks the server to close the connection after this request
+	// (an acks=0 produce that failed: the client has no other way to
+	// learn that it should refresh its metadata).
+	Close bool
 }
 
 // ConnInfo describes a client connection to handlers.

@@ -303,3 +303,33 @@ func TestMinInsyncReplicas(t *testing.T) {
 		t.Fatalf("end offset %d, want 2 (the refused write must not be in the log)", end)
 	}
 }
+
+// TestAcksZero: a good acks=0 produce gets no response (the next request's
+// answer is the next frame), a failed one closes the connection, as in Kafka.
+func TestAcksZero(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "a0", 1, nil)
+	send := func(c *rawConn, topic string) {
+		t.Helper()
+		req := kmsg.NewPtrProduceRequest()
+		req.Version = 9
+		req.Acks = 0
+		req.TimeoutMillis = 1000
+		rt := kmsg.NewProduceRequestTopic()
+		rt.Topic = topic
+		rp := kmsg.NewProduceRequestTopicPartition()
+		rp.Records = batchBytes()
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		c.sendFrame(c.request(req))
+	}
+	c := dialRaw(t, b.Addr())
+	send(c, "a0")
+	c.roundTrip(apiVersionsReq()) // fails on a correlation id mismatch if the produce was answered
+	offs, _ := b.Admin(t).ListEndOffsets(ctxT(t, 10*time.Second), "a0")
+	if end := offs["a0"][0].Offset; end != 1 {
+		t.Fatalf("acks=0 record not appended: end offset %d", end)
+	}
+	send(c, "no-such-topic-a0")
+	c.expectClosed()
+}

@@ -178,6 +178,10 @@ func (c *conn) dispatch(frame []byte, received time.Time) error {
 	if err != nil {
 		return err
 	}
+	if reply.Close {
+		c.srv.metrics.observe(req.Key, received)
+		return fmt.Errorf("server: closing connection after a failed %s without a response", kmsg.NameForKey(req.Key))
+	}
 	if reply.Resp == nil && reply.Wait == nil {
 		c.srv.metrics.observe(req.Key, received)
 		return nil
