@@ -179,20 +179,21 @@ func (b *Broker) reconcile(img *cluster.Image, startup bool) {
 	}
 	for _, t := range img.Topics {
 		var cfg storage.Config
-		minInsync := 1
+		var tc config.Topic
 		resolved := false
 		for _, pi := range t.Partitions {
 			if !contains(pi.Replicas, b.NodeID) {
 				continue
 			}
 			if !resolved {
-				cfg, minInsync = b.partitionConfig(img, t)
+				cfg, tc = b.partitionConfig(img, t)
 				resolved = true
 			}
 			_, err := b.Replicas.Ensure(replica.Assignment{
 				Topic: t.Name, TopicID: t.ID, Partition: pi.Partition,
 				Leader: pi.Leader, LeaderEpoch: pi.LeaderEpoch, ISR: pi.ISR,
-				MinInsync: minInsync, Config: cfg,
+				MinInsync: tc.MinInsyncReplicas, Config: cfg,
+				TimestampBeforeMaxMs: tc.TimestampBeforeMaxMs, TimestampAfterMaxMs: tc.TimestampAfterMaxMs,
 			})
 			if err != nil {
 				b.Log.Error("taking up partition", "topic", t.Name, "partition", pi.Partition, "err", err)
@@ -238,14 +239,14 @@ func (b *Broker) DynamicBrokerConfig(img *cluster.Image) map[string]string {
 }
 
 // partitionConfig is what a topic's configuration means for its partitions:
-// the log's settings and min.insync.replicas.
-func (b *Broker) partitionConfig(img *cluster.Image, t *cluster.TopicImage) (storage.Config, int) {
+// the log's settings, and the resolved configuration for the rest.
+func (b *Broker) partitionConfig(img *cluster.Image, t *cluster.TopicImage) (storage.Config, config.Topic) {
 	tc, err := b.TopicConfig(img, t)
 	if err != nil {
 		b.Log.Error("topic config does not resolve, using defaults", "topic", t.Name, "err", err)
 		tc, _ = config.ResolveTopic(nil, nil, b.Config)
 	}
-	return StorageConfig(tc), tc.MinInsyncReplicas
+	return StorageConfig(tc), tc
 }
 
 // storageConfig is the storage view of a topic's configuration.

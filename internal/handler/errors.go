@@ -50,6 +50,7 @@ var errorMap = []struct {
 	{replica.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
 	{replica.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
 	{replica.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+	{replica.ErrInvalidTimestamp, kerr.InvalidTimestamp},
 	{cluster.ErrTopicExists, kerr.TopicAlreadyExists},
 	{cluster.ErrUnknownTopic, kerr.UnknownTopicOrPartition},
 	{cluster.ErrUnknownTopicID, kerr.UnknownTopicID},

@@ -43,6 +43,7 @@ func init() {
 // Batch header attribute bits.
 const (
 	attrCodecMask     = 0x07
+	attrLogAppendTime = 0x08
 	attrTransactional = 0x10
 	attrControl       = 0x20
 	codecZstd         = 4
@@ -113,6 +114,11 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 				sp.ErrorCode = code
 				sp.ErrorMessage = errMessage(err)
 				h.log.Debug("produce batch rejected", "topic", rt.Topic, "partition", rp.Partition, "code", code, "err", err)
+				continue
+			}
+			if err := p.CheckTimestamps(b.FirstTimestamp, b.MaxTimestamp, time.Now().UnixMilli()); err != nil {
+				sp.ErrorCode = kerr.InvalidTimestamp.Code
+				sp.ErrorMessage = errMessage(err)
 				continue
 			}
 			// Record-level checks (Kafka's LogValidator): always for
@@ -215,15 +221,18 @@ func validateProduceBatch(version int16, records []byte) (replica.Batch, int16, 
 		return replica.Batch{}, kerr.UnsupportedCompressionType.Code, errors.New("zstd needs Produce v7 or later")
 	case hdr.Attributes&attrCodecMask > codecZstd:
 		return replica.Batch{}, kerr.CorruptMessage.Code, fmt.Errorf("unknown compression codec %d", hdr.Attributes&attrCodecMask)
+	case hdr.Attributes&attrLogAppendTime != 0:
+		return replica.Batch{}, kerr.InvalidTimestamp.Code, errors.New("producers may not set the LogAppendTime attribute")
 	case hdr.ProducerID >= 0 && hdr.BaseSequence < 0:
 		return replica.Batch{}, kerr.InvalidRecord.Code, errors.New("idempotent batch without a base sequence")
 	}
 	return replica.Batch{
-		Bytes:         records,
-		ProducerID:    hdr.ProducerID,
-		ProducerEpoch: hdr.ProducerEpoch,
-		BaseSequence:  hdr.BaseSequence,
-		LastDelta:     hdr.LastOffsetDelta,
-		MaxTimestamp:  hdr.MaxTimestamp,
+		Bytes:          records,
+		ProducerID:     hdr.ProducerID,
+		ProducerEpoch:  hdr.ProducerEpoch,
+		BaseSequence:   hdr.BaseSequence,
+		LastDelta:      hdr.LastOffsetDelta,
+		MaxTimestamp:   hdr.MaxTimestamp,
+		FirstTimestamp: hdr.BaseTimestamp,
 	}, 0, nil
 }

@@ -333,3 +333,36 @@ func TestAcksZero(t *testing.T) {
 	send(c, "no-such-topic-a0")
 	c.expectClosed()
 }
+
+// TestTimestampBounds: message.timestamp.before/after.max.ms refuse records
+// too far from the broker's clock with INVALID_TIMESTAMP, and a producer may
+// not set the LogAppendTime attribute.
+func TestTimestampBounds(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "ts", 1, map[string]*string{
+		"message.timestamp.before.max.ms": kmsg.StringPtr("60000"),
+		"message.timestamp.after.max.ms":  kmsg.StringPtr("60000"),
+	})
+	cl := b.Client(t, kgo.DefaultProduceTopic("ts"), kgo.RecordRetries(0))
+	for _, tc := range []struct {
+		name string
+		ts   time.Time
+		want error
+	}{
+		{"an hour old", time.Now().Add(-time.Hour), kerr.InvalidTimestamp},
+		{"an hour ahead", time.Now().Add(time.Hour), kerr.InvalidTimestamp},
+		{"now", time.Now(), nil},
+	} {
+		err := cl.ProduceSync(ctxT(t, 10*time.Second), &kgo.Record{Value: []byte("v"), Timestamp: tc.ts}).FirstErr()
+		if !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
+			t.Fatalf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	c := dialRaw(t, b.Addr())
+	raw := batchBytes()
+	raw[22] |= 0x08 // LogAppendTime
+	binary.BigEndian.PutUint32(raw[17:], crc32.Checksum(raw[21:], crc32.MakeTable(crc32.Castagnoli)))
+	if p := produceRaw(t, c, "ts", raw); p.ErrorCode != kerr.InvalidTimestamp.Code {
+		t.Fatalf("producer-set LogAppendTime: %v", kerr.ErrorForCode(p.ErrorCode))
+	}
+}

@@ -127,7 +127,11 @@ type Assignment struct {
 	// MinInsync is min.insync.replicas: acks=all writes are refused while
 	// the ISR is smaller.
 	MinInsync int
-	Config    storage.Config
+	// TimestampBeforeMaxMs and TimestampAfterMaxMs bound how far a record's
+	// timestamp may be behind or ahead of the broker's clock
+	// (message.timestamp.before/after.max.ms).
+	TimestampBeforeMaxMs, TimestampAfterMaxMs int64
+	Config                                    storage.Config
 }
 
 // Ensure creates or updates a hosted partition to match the metadata: opens
@@ -164,6 +168,8 @@ func (m *Manager) Ensure(a Assignment) (*Partition, error) {
 	}
 	p.isrSize.Store(int32(len(a.ISR)))
 	p.minInsync.Store(int32(a.MinInsync))
+	p.tsBefore.Store(a.TimestampBeforeMaxMs)
+	p.tsAfter.Store(a.TimestampAfterMaxMs)
 	if a.Leader == m.nodeID {
 		if err := p.becomeLeader(a.LeaderEpoch); err != nil {
 			return nil, err

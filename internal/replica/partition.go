@@ -52,6 +52,8 @@ type Partition struct {
 	closed     atomic.Bool
 	isrSize    atomic.Int32
 	minInsync  atomic.Int32
+	tsBefore   atomic.Int64 // message.timestamp.before.max.ms
+	tsAfter    atomic.Int64 // message.timestamp.after.max.ms
 
 	appendMu  sync.Mutex
 	producers producers // guarded by appendMu
@@ -89,6 +91,24 @@ func (p *Partition) EnoughReplicas() bool {
 	return p.isrSize.Load() >= p.minInsync.Load()
 }
 
+// ErrInvalidTimestamp: a record's timestamp is further from the broker's
+// clock than message.timestamp.before/after.max.ms allow (INVALID_TIMESTAMP).
+var ErrInvalidTimestamp = errors.New("replica: invalid timestamp")
+
+// CheckTimestamps checks a batch's first and max timestamps against the
+// topic's bounds, now being the broker's clock in ms. Kafka checks every
+// record; the first and the max timestamp bound a batch's records whenever
+// its timestamp deltas are not negative, which every client writes.
+func (p *Partition) CheckTimestamps(first, max, now int64) error {
+	if before := p.tsBefore.Load(); before > 0 && now-first > before {
+		return fmt.Errorf("%w: timestamp %d is %d ms behind the broker, message.timestamp.before.max.ms is %d", ErrInvalidTimestamp, first, now-first, before)
+	}
+	if after := p.tsAfter.Load(); after > 0 && max-now > after {
+		return fmt.Errorf("%w: timestamp %d is %d ms ahead of the broker, message.timestamp.after.max.ms is %d", ErrInvalidTimestamp, max, max-now, after)
+	}
+	return nil
+}
+
 // CheckEpoch compares a request's current leader epoch with ours; -1 skips it.
 func (p *Partition) CheckEpoch(requested int32) error {
 	if requested < 0 {
@@ -106,12 +126,13 @@ func (p *Partition) CheckEpoch(requested int32) error {
 
 // Batch describes a producer batch the handler already validated.
 type Batch struct {
-	Bytes         []byte // the whole batch; its header is rewritten in place
-	ProducerID    int64
-	ProducerEpoch int16
-	BaseSequence  int32
-	LastDelta     int32
-	MaxTimestamp  int64
+	Bytes          []byte // the whole batch; its header is rewritten in place
+	ProducerID     int64
+	ProducerEpoch  int16
+	BaseSequence   int32
+	LastDelta      int32
+	MaxTimestamp   int64
+	FirstTimestamp int64
 }
 
 // AppendResult is where a batch landed.
