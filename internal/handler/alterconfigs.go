@@ -44,20 +44,13 @@ func handleAlterConfigs(h *Handler, ctx context.Context, r *Request) Reply {
 	ctx, cancel := adminTimeout(ctx, 0)
 	defer cancel()
 
-	seen := make(map[configResourceKey]int)
-	for _, rr := range req.Resources {
-		seen[configResourceKey{rr.ResourceType, rr.ResourceName}]++
-	}
 	for _, rr := range req.Resources {
 		rs := kmsg.NewAlterConfigsResponseResource()
 		rs.ResourceType = rr.ResourceType
 		rs.ResourceName = rr.ResourceName
-		var err error
-		if seen[configResourceKey{rr.ResourceType, rr.ResourceName}] > 1 {
-			err = codeErrorf(kerr.InvalidRequest, "duplicate resource %s %q in the request", rr.ResourceType, rr.ResourceName)
-		} else {
-			err = h.alterConfigs(ctx, rr, req.ValidateOnly)
-		}
+		err := alterOnce(req.Resources, func(x kmsg.AlterConfigsRequestResource) configResourceKey {
+			return configResourceKey{x.ResourceType, x.ResourceName}
+		}, rr, func() error { return h.alterConfigs(ctx, rr, req.ValidateOnly) })
 		if err != nil {
 			rs.ErrorCode = errorCode(h.log, err)
 			rs.ErrorMessage = errMessage(err)
@@ -65,6 +58,23 @@ func handleAlterConfigs(h *Handler, ctx context.Context, r *Request) Reply {
 		resp.Resources = append(resp.Resources, rs)
 	}
 	return now(resp)
+}
+
+// alterOnce runs apply for resource rr of an alter request, unless the
+// request names that resource more than once, which Kafka refuses as
+// INVALID_REQUEST for every copy (shared by AlterConfigs and
+// IncrementalAlterConfigs).
+func alterOnce[R any](all []R, key func(R) configResourceKey, rr R, apply func() error) error {
+	k, n := key(rr), 0
+	for _, x := range all {
+		if key(x) == k {
+			n++
+		}
+	}
+	if n > 1 {
+		return codeErrorf(kerr.InvalidRequest, "duplicate resource %s %q in the request", k.typ, k.name)
+	}
+	return apply()
 }
 
 // configResourceKey identifies a config resource within one request.

@@ -1,10 +1,12 @@
 package handler_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -265,4 +267,45 @@ func TestDescribeConfigsVersions(t *testing.T) {
 	if n := len(all.Resources[0].Configs); n < 20 {
 		t.Errorf("null config names described %d configs, want every topic config", n)
 	}
+}
+
+// TestAlterConfigsDuplicateResources: a resource named twice in one alter
+// request is refused for every copy, and a third resource still applies.
+func TestAlterConfigsDuplicateResources(t *testing.T) {
+	b := testutil.NewBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	adm := b.Admin(t)
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "d1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "d2"); err != nil {
+		t.Fatal(err)
+	}
+	v := "3600000"
+	legacy := kmsg.NewPtrAlterConfigsRequest()
+	incr := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	for _, name := range []string{"d1", "d1", "d2"} {
+		r := kmsg.NewAlterConfigsRequestResource()
+		r.ResourceType, r.ResourceName = kmsg.ConfigResourceTypeTopic, name
+		c := kmsg.NewAlterConfigsRequestResourceConfig()
+		c.Name, c.Value = "retention.ms", &v
+		r.Configs = append(r.Configs, c)
+		legacy.Resources = append(legacy.Resources, r)
+
+		ir := kmsg.NewIncrementalAlterConfigsRequestResource()
+		ir.ResourceType, ir.ResourceName = kmsg.ConfigResourceTypeTopic, name
+		ic := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+		ic.Name, ic.Value = "retention.ms", &v
+		ir.Configs = append(ir.Configs, ic)
+		incr.Resources = append(incr.Resources, ir)
+	}
+	lr := request[*kmsg.AlterConfigsResponse](t, b.Client(t), legacy)
+	wantCode(t, "legacy duplicate 1", lr.Resources[0].ErrorCode, kerr.InvalidRequest)
+	wantCode(t, "legacy duplicate 2", lr.Resources[1].ErrorCode, kerr.InvalidRequest)
+	wantCode(t, "legacy single", lr.Resources[2].ErrorCode, nil)
+	ir := request[*kmsg.IncrementalAlterConfigsResponse](t, b.Client(t), incr)
+	wantCode(t, "incremental duplicate 1", ir.Resources[0].ErrorCode, kerr.InvalidRequest)
+	wantCode(t, "incremental duplicate 2", ir.Resources[1].ErrorCode, kerr.InvalidRequest)
+	wantCode(t, "incremental single", ir.Resources[2].ErrorCode, nil)
 }

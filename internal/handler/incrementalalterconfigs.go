@@ -53,20 +53,13 @@ func handleIncrementalAlterConfigs(h *Handler, ctx context.Context, r *Request) 
 	ctx, cancel := adminTimeout(ctx, 0)
 	defer cancel()
 
-	seen := make(map[configResourceKey]int)
-	for _, rr := range req.Resources {
-		seen[configResourceKey{rr.ResourceType, rr.ResourceName}]++
-	}
 	for _, rr := range req.Resources {
 		rs := kmsg.NewIncrementalAlterConfigsResponseResource()
 		rs.ResourceType = rr.ResourceType
 		rs.ResourceName = rr.ResourceName
-		var err error
-		if seen[configResourceKey{rr.ResourceType, rr.ResourceName}] > 1 {
-			err = codeErrorf(kerr.InvalidRequest, "duplicate resource %s %q in the request", rr.ResourceType, rr.ResourceName)
-		} else {
-			err = h.incrementalAlterConfigs(ctx, rr, req.ValidateOnly)
-		}
+		err := alterOnce(req.Resources, func(x kmsg.IncrementalAlterConfigsRequestResource) configResourceKey {
+			return configResourceKey{x.ResourceType, x.ResourceName}
+		}, rr, func() error { return h.incrementalAlterConfigs(ctx, rr, req.ValidateOnly) })
 		if err != nil {
 			rs.ErrorCode = errorCode(h.log, err)
 			rs.ErrorMessage = errMessage(err)
