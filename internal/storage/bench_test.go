@@ -268,3 +268,15 @@ func TestIdleMemoryAndStartup(t *testing.T) {
 	}
 	d.Close()
 }
+
+// BenchmarkValidateRecords checks the per-record walk every uncompressed
+// produce pays: a 1 MB batch of 100-byte values, as kbench sends.
+func BenchmarkValidateRecords(b *testing.B) {
+	batch := mkValues(b, 9000, 100, 1_700_000_000_000)
+	b.SetBytes(int64(len(batch)))
+	for b.Loop() {
+		if err := ValidateRecords(batch, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
