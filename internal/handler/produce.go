@@ -27,11 +27,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/gregor-streaming/gregor/internal/cluster"
 	"github.com/gregor-streaming/gregor/internal/replica"
 	"github.com/gregor-streaming/gregor/internal/storage"
 )
@@ -72,20 +76,18 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 	}
 
 	img := h.b.Meta.Image()
-	var waits []produceWait
-	metrics := h.b.Metrics
-	resp.Topics = make([]kmsg.ProduceResponseTopic, 0, len(req.Topics))
+	var jobs []produceJob
+	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	for i := range req.Topics {
 		rt := &req.Topics[i]
-		st := kmsg.NewProduceResponseTopic()
+		st := &resp.Topics[i]
+		*st = kmsg.NewProduceResponseTopic()
 		st.Topic = rt.Topic
 		st.Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
-		t := img.Topics[rt.Topic]
 		for j := range rt.Partitions {
-			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
 			*sp = kmsg.NewProduceResponseTopicPartition()
-			sp.Partition = rp.Partition
+			sp.Partition = rt.Partitions[j].Partition
 			sp.BaseOffset = -1
 			sp.LogAppendTime = -1
 			sp.LogStartOffset = -1
@@ -93,67 +95,15 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 				sp.ErrorCode = topLevel
 				continue
 			}
-			if t != nil && isInternalTopic(rt.Topic) {
-				sp.ErrorCode = kerr.InvalidTopicException.Code
-				continue
-			}
-			p, code := h.hostedPartition(img, rt.Topic, rp.Partition, true)
-			if code != 0 {
-				sp.ErrorCode = code
-				continue
-			}
-			if req.Acks == -1 && !p.EnoughReplicas() {
-				// Checked before appending, as Kafka does: with fewer
-				// in-sync replicas than min.insync.replicas an acks=all
-				// write could not be made as safe as promised.
-				sp.ErrorCode = kerr.NotEnoughReplicas.Code
-				continue
-			}
-			b, code, err := validateProduceBatch(r.Version, rp.Records)
-			if code != 0 {
-				sp.ErrorCode = code
-				sp.ErrorMessage = errMessage(err)
-				h.log.Debug("produce batch rejected", "topic", rt.Topic, "partition", rp.Partition, "code", code, "err", err)
-				continue
-			}
-			if err := p.CheckTimestamps(b.FirstTimestamp, b.MaxTimestamp, time.Now().UnixMilli()); err != nil {
-				sp.ErrorCode = kerr.InvalidTimestamp.Code
-				sp.ErrorMessage = errMessage(err)
-				continue
-			}
-			// Record-level checks (Kafka's LogValidator): always for
-			// uncompressed batches, where they cost a walk over varints;
-			// for compressed ones only on compacted topics, which must
-			// refuse null keys. Other compressed batches pass through
-			// untouched, without being decompressed.
-			if compact := p.Log().Config().Compact(); compact || rp.Records[21+1]&attrCodecMask == 0 {
-				if err := storage.ValidateRecords(rp.Records, compact); err != nil {
-					sp.ErrorCode = errorCode(h.log, err)
-					sp.ErrorMessage = errMessage(err)
-					continue
-				}
-			}
-			res, err := p.Append(b)
-			if err != nil {
-				sp.ErrorCode = errorCode(h.log, err)
-				sp.ErrorMessage = errMessage(err)
-				if errors.Is(err, storage.ErrCorrupt) {
-					h.log.Warn("corrupt batch from client", "topic", rt.Topic, "partition", rp.Partition, "client", r.ClientID, "err", err)
-				}
-				continue
-			}
-			if !res.Duplicate {
-				metrics.BytesIn.WithLabelValues(rt.Topic).Add(float64(len(rp.Records)))
-				metrics.MessagesIn.WithLabelValues(rt.Topic).Add(float64(res.LastOffset - res.BaseOffset + 1))
-			}
-			sp.BaseOffset = res.BaseOffset
-			sp.LogAppendTime = res.LogAppendTime
-			sp.LogStartOffset = res.LogStartOffset
-			if req.Acks == -1 {
-				waits = append(waits, produceWait{p: p, last: res.LastOffset, resp: sp})
-			}
+			jobs = append(jobs, produceJob{topic: rt.Topic, rp: &rt.Partitions[j], sp: sp})
 		}
-		resp.Topics = append(resp.Topics, st)
+	}
+	runProduceJobs(jobs, func(j *produceJob) { h.producePartition(img, r, req.Acks, j) })
+	var waits []produceWait
+	for i := range jobs {
+		if jobs[i].wait.p != nil {
+			waits = append(waits, jobs[i].wait)
+		}
 	}
 
 	switch {
@@ -185,6 +135,159 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 		}
 		return resp
 	}}
+}
+
+// produceJob is one partition of a produce request: its batch, where its
+// answer goes, and, for acks=all, what to wait for.
+type produceJob struct {
+	topic string
+	rp    *kmsg.ProduceRequestTopicPartition
+	sp    *kmsg.ProduceResponseTopicPartition
+	wait  produceWait
+}
+
+// parallelProduceBytes is the request size from which the partitions of one
+// produce request are validated and appended on several goroutines. Below
+// it, a goroutine per partition costs more than it saves.
+const parallelProduceBytes = 256 << 10
+
+// runProduceJobs runs do for every job. A request that carries several
+// partitions and enough bytes spreads them over up to GOMAXPROCS goroutines:
+// validation, CRC and the copy into the page cache then use every core
+// instead of the one reading the connection, as a broker that shards
+// partitions across cores would. It returns when every job is done, so the
+// next request on the connection still appends after this one. A partition
+// named twice in one request keeps the sequential path, so its two batches
+// are appended in request order.
+func runProduceJobs(jobs []produceJob, do func(*produceJob)) {
+	workers := min(len(jobs), runtime.GOMAXPROCS(0))
+	if workers > 1 {
+		size := 0
+		for i := range jobs {
+			size += len(jobs[i].rp.Records)
+		}
+		if size < parallelProduceBytes || hasDuplicatePartition(jobs) {
+			workers = 1
+		}
+	}
+	if workers <= 1 {
+		for i := range jobs {
+			do(&jobs[i])
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var panicked atomic.Pointer[any]
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(jobs) {
+				return
+			}
+			do(&jobs[i])
+		}
+	}
+	// A panic is carried back to the connection's goroutine once every
+	// worker has stopped (they read the request's bytes), and its recover
+	// closes only that connection.
+	guarded := func() {
+		defer func() {
+			if v := recover(); v != nil {
+				panicked.Store(&v)
+			}
+		}()
+		work()
+	}
+	for range workers - 1 {
+		wg.Go(guarded)
+	}
+	guarded()
+	wg.Wait()
+	if v := panicked.Load(); v != nil {
+		panic(*v)
+	}
+}
+
+func hasDuplicatePartition(jobs []produceJob) bool {
+	type tp struct {
+		t string
+		p int32
+	}
+	seen := make(map[tp]struct{}, len(jobs))
+	for i := range jobs {
+		k := tp{jobs[i].topic, jobs[i].rp.Partition}
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = struct{}{}
+	}
+	return false
+}
+
+// producePartition validates and appends one partition's batch and fills in
+// its answer. It may run concurrently with other partitions of the request.
+func (h *Handler) producePartition(img *cluster.Image, r *Request, acks int16, j *produceJob) {
+	rp, sp := j.rp, j.sp
+	if img.Topics[j.topic] != nil && isInternalTopic(j.topic) {
+		sp.ErrorCode = kerr.InvalidTopicException.Code
+		return
+	}
+	p, code := h.hostedPartition(img, j.topic, rp.Partition, true)
+	if code != 0 {
+		sp.ErrorCode = code
+		return
+	}
+	if acks == -1 && !p.EnoughReplicas() {
+		// Checked before appending, as Kafka does: with fewer in-sync
+		// replicas than min.insync.replicas an acks=all write could not
+		// be made as safe as promised.
+		sp.ErrorCode = kerr.NotEnoughReplicas.Code
+		return
+	}
+	b, code, err := validateProduceBatch(r.Version, rp.Records)
+	if code != 0 {
+		sp.ErrorCode = code
+		sp.ErrorMessage = errMessage(err)
+		h.log.Debug("produce batch rejected", "topic", j.topic, "partition", rp.Partition, "code", code, "err", err)
+		return
+	}
+	if err := p.CheckTimestamps(b.FirstTimestamp, b.MaxTimestamp, time.Now().UnixMilli()); err != nil {
+		sp.ErrorCode = kerr.InvalidTimestamp.Code
+		sp.ErrorMessage = errMessage(err)
+		return
+	}
+	// Record-level checks (Kafka's LogValidator): always for uncompressed
+	// batches, where they cost a walk over varints; for compressed ones only
+	// on compacted topics, which must refuse null keys. Other compressed
+	// batches pass through untouched, without being decompressed.
+	if compact := p.Log().Config().Compact(); compact || rp.Records[21+1]&attrCodecMask == 0 {
+		if err := storage.ValidateRecords(rp.Records, compact); err != nil {
+			sp.ErrorCode = errorCode(h.log, err)
+			sp.ErrorMessage = errMessage(err)
+			return
+		}
+	}
+	res, err := p.Append(b)
+	if err != nil {
+		sp.ErrorCode = errorCode(h.log, err)
+		sp.ErrorMessage = errMessage(err)
+		if errors.Is(err, storage.ErrCorrupt) {
+			h.log.Warn("corrupt batch from client", "topic", j.topic, "partition", rp.Partition, "client", r.ClientID, "err", err)
+		}
+		return
+	}
+	if !res.Duplicate {
+		metrics := h.b.Metrics
+		metrics.BytesIn.WithLabelValues(j.topic).Add(float64(len(rp.Records)))
+		metrics.MessagesIn.WithLabelValues(j.topic).Add(float64(res.LastOffset - res.BaseOffset + 1))
+	}
+	sp.BaseOffset = res.BaseOffset
+	sp.LogAppendTime = res.LogAppendTime
+	sp.LogStartOffset = res.LogStartOffset
+	if acks == -1 {
+		j.wait = produceWait{p: p, last: res.LastOffset, resp: sp}
+	}
 }
 
 // validateProduceBatch checks what can be checked without the log: exactly
