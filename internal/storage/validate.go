@@ -32,57 +32,91 @@ func ValidateRecords(batch []byte, requireKeys bool) error {
 }
 
 // walkRecords validates an uncompressed record section without allocating.
+// It runs once per produced record, so it walks by index and decodes varints
+// with readVarint's one- and two-byte fast paths instead of binary.Varint.
 func walkRecords(data []byte, n int32, requireKeys bool) error {
 	if n < 0 || int64(n) > int64(len(data)) {
 		return corruptf("record count %d for %d bytes", n, len(data))
 	}
-	p := data
+	pos := 0
 	for i := int32(0); i < n; i++ {
-		l, k := binary.Varint(p)
-		if k <= 0 || l < 1 || l > int64(len(p)-k) {
+		l, next := readVarint(data, pos)
+		if next < 0 || l < 1 || l > int64(len(data)-next) {
 			return corruptf("record %d: bad length", i)
 		}
-		body := p[k+1 : k+int(l)] // skip the attributes byte
-		p = p[k+int(l):]
-		var ok bool
-		var v int64
-		if _, body, ok = varint(body); !ok {
+		end := next + int(l)
+		rec := data[:end:end]
+		p := next + 1 // skip the attributes byte
+		if _, p = readVarint(rec, p); p < 0 {
 			return corruptf("record %d: bad timestamp delta", i)
 		}
-		if v, body, ok = varint(body); !ok {
+		var v int64
+		if v, p = readVarint(rec, p); p < 0 {
 			return corruptf("record %d: bad offset delta", i)
 		}
 		if v != int64(i) {
 			return fmt.Errorf("%w: record %d has offset delta %d", ErrInvalidRecord, i, v)
 		}
-		kl, body, ok := varint(body)
-		if !ok || kl < -1 || kl > int64(len(body)) {
+		var kl int64
+		if kl, p = readVarint(rec, p); p < 0 || kl < -1 || kl > int64(end-p) {
 			return corruptf("record %d: bad key", i)
 		}
 		if kl == -1 && requireKeys {
 			return fmt.Errorf("%w: record %d has a null key, which a compacted topic cannot keep", ErrInvalidRecord, i)
 		}
-		body = body[max(kl, 0):]
-		if _, body, ok = varbytes(body); !ok {
+		p += int(max(kl, 0))
+		if p = skipVarbytes(rec, p); p < 0 {
 			return corruptf("record %d: bad value", i)
 		}
-		if v, body, ok = varint(body); !ok || v < 0 || v > int64(len(body)) {
+		if v, p = readVarint(rec, p); p < 0 || v < 0 || v > int64(end-p) {
 			return corruptf("record %d: bad header count", i)
 		}
-		for j := int64(0); j < v; j++ {
-			if _, body, ok = varbytes(body); !ok {
+		for range v {
+			if p = skipVarbytes(rec, p); p < 0 {
 				return corruptf("record %d: bad header key", i)
 			}
-			if _, body, ok = varbytes(body); !ok {
+			if p = skipVarbytes(rec, p); p < 0 {
 				return corruptf("record %d: bad header value", i)
 			}
 		}
-		if len(body) != 0 {
-			return corruptf("record %d: %d trailing bytes", i, len(body))
+		if p != end {
+			return corruptf("record %d: %d trailing bytes", i, end-p)
 		}
+		pos = end
 	}
-	if len(p) != 0 {
-		return corruptf("%d bytes after the last record", len(p))
+	if pos != len(data) {
+		return corruptf("%d bytes after the last record", len(data)-pos)
 	}
 	return nil
+}
+
+// readVarint decodes the zig-zag varint at b[i:] and returns it with the
+// index after it, or a negative index if it is truncated or too long.
+func readVarint(b []byte, i int) (int64, int) {
+	if i < 0 || i >= len(b) {
+		return 0, -1
+	}
+	var u uint64
+	if c := b[i]; c < 0x80 {
+		u, i = uint64(c), i+1
+	} else if i+1 < len(b) && b[i+1] < 0x80 {
+		u, i = uint64(c&0x7f)|uint64(b[i+1])<<7, i+2
+	} else {
+		x, k := binary.Uvarint(b[i:])
+		if k <= 0 {
+			return 0, -1
+		}
+		u, i = x, i+k
+	}
+	return int64(u>>1) ^ -int64(u&1), i
+}
+
+// skipVarbytes steps over a varint-length-prefixed byte string (length -1
+// is null) and returns the index after it, or -1.
+func skipVarbytes(b []byte, i int) int {
+	l, i := readVarint(b, i)
+	if i < 0 || l < -1 || l > int64(len(b)-i) {
+		return -1
+	}
+	return i + int(max(l, 0))
 }

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -47,5 +49,81 @@ func FuzzValidateRecords(f *testing.F) {
 	f.Add(mkBatch(f, CodecZstd, 1, kv{key: nil, value: []byte("b")}), false)
 	f.Fuzz(func(t *testing.T, b []byte, keys bool) {
 		ValidateRecords(b, keys) // must not panic
+	})
+}
+
+// walkRecordsReference is the straightforward walk (binary.Varint over
+// reslicing) that walkRecords replaced; FuzzWalkRecordsMatchesReference
+// holds the faster one to the same verdicts.
+func walkRecordsReference(data []byte, n int32, requireKeys bool) error {
+	if n < 0 || int64(n) > int64(len(data)) {
+		return corruptf("record count %d for %d bytes", n, len(data))
+	}
+	p := data
+	for i := int32(0); i < n; i++ {
+		l, k := binary.Varint(p)
+		if k <= 0 || l < 1 || l > int64(len(p)-k) {
+			return corruptf("record %d: bad length", i)
+		}
+		body := p[k+1 : k+int(l)] // skip the attributes byte
+		p = p[k+int(l):]
+		var ok bool
+		var v int64
+		if _, body, ok = varint(body); !ok {
+			return corruptf("record %d: bad timestamp delta", i)
+		}
+		if v, body, ok = varint(body); !ok {
+			return corruptf("record %d: bad offset delta", i)
+		}
+		if v != int64(i) {
+			return fmt.Errorf("%w: record %d has offset delta %d", ErrInvalidRecord, i, v)
+		}
+		kl, body, ok := varint(body)
+		if !ok || kl < -1 || kl > int64(len(body)) {
+			return corruptf("record %d: bad key", i)
+		}
+		if kl == -1 && requireKeys {
+			return fmt.Errorf("%w: record %d has a null key, which a compacted topic cannot keep", ErrInvalidRecord, i)
+		}
+		body = body[max(kl, 0):]
+		if _, body, ok = varbytes(body); !ok {
+			return corruptf("record %d: bad value", i)
+		}
+		if v, body, ok = varint(body); !ok || v < 0 || v > int64(len(body)) {
+			return corruptf("record %d: bad header count", i)
+		}
+		for j := int64(0); j < v; j++ {
+			if _, body, ok = varbytes(body); !ok {
+				return corruptf("record %d: bad header key", i)
+			}
+			if _, body, ok = varbytes(body); !ok {
+				return corruptf("record %d: bad header value", i)
+			}
+		}
+		if len(body) != 0 {
+			return corruptf("record %d: %d trailing bytes", i, len(body))
+		}
+	}
+	if len(p) != 0 {
+		return corruptf("%d bytes after the last record", len(p))
+	}
+	return nil
+}
+
+func FuzzWalkRecordsMatchesReference(f *testing.F) {
+	for _, b := range [][]byte{
+		mkValues(f, 3, 10, 1),
+		mkValues(f, 2, 200, 1),
+		mkBatch(f, CodecNone, 1, kv{key: nil, value: []byte("v")}),
+	} {
+		h, _ := ParseBatchHeader(b)
+		f.Add(b[batchHeaderSize:], h.NumRecords, true)
+		f.Add(b[batchHeaderSize:], h.NumRecords, false)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, n int32, keys bool) {
+		got, want := walkRecords(data, n, keys), walkRecordsReference(data, n, keys)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("walkRecords: %v\nreference:   %v", got, want)
+		}
 	})
 }
