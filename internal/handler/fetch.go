@@ -157,7 +157,10 @@ func (st *fetchState) resolveSession(img *cluster.Image, req *kmsg.FetchRequest)
 		st.full = true
 		st.addRequested(img, req, nil)
 		return 0
-	case id == 0 && epoch == 0: // full request, new session
+	case epoch == 0: // full request, new session; a non-zero id closes that one first
+		if id != 0 {
+			sessions.Remove(id)
+		}
 		st.full = true
 		s := sessions.Create()
 		if s != nil {
@@ -172,10 +175,8 @@ func (st *fetchState) resolveSession(img *cluster.Image, req *kmsg.FetchRequest)
 		st.full = true
 		st.addRequested(img, req, nil)
 		return 0
-	case id == 0:
-		return kerr.InvalidFetchSessionEpoch.Code
 	}
-	s := sessions.Get(id)
+	s := sessions.Get(id) // nil for id 0: an incremental request needs a session
 	if s == nil {
 		return kerr.FetchSessionIDNotFound.Code
 	}

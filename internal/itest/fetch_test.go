@@ -142,6 +142,24 @@ func TestFetchSessions(t *testing.T) {
 	if resp := c.roundTrip(fetchReq(12, id+1, 1, nil, 1<<20)).(*kmsg.FetchResponse); resp.ErrorCode != kerr.FetchSessionIDNotFound.Code {
 		t.Fatalf("unknown session: error %d", resp.ErrorCode)
 	}
+	if resp := c.roundTrip(fetchReq(12, 0, 3, nil, 1<<20)).(*kmsg.FetchResponse); resp.ErrorCode != kerr.FetchSessionIDNotFound.Code {
+		t.Fatalf("incremental without a session id: error %d", resp.ErrorCode)
+	}
+	// A client that lost track of the epoch resets with its old id and
+	// epoch 0, as franz-go does after INVALID_FETCH_SESSION_EPOCH: that
+	// closes the old session and opens a new one with a full answer.
+	resp = c.roundTrip(fetchReq(12, id, 0, map[int32]int64{0: 0}, 1<<20)).(*kmsg.FetchResponse)
+	if got := partitionsIn(resp); resp.ErrorCode != 0 || resp.SessionID == 0 || resp.SessionID == id || len(got[0].RecordBatches) == 0 {
+		t.Fatalf("reset with the old id and epoch 0: error %d, id %d (old %d)", resp.ErrorCode, resp.SessionID, id)
+	}
+	old := id
+	id = resp.SessionID
+	if resp := c.roundTrip(fetchReq(12, old, 5, nil, 1<<20)).(*kmsg.FetchResponse); resp.ErrorCode != kerr.FetchSessionIDNotFound.Code {
+		t.Fatalf("old session still open after the reset: error %d", resp.ErrorCode)
+	}
+	if resp := c.roundTrip(fetchReq(12, id, 1, nil, 1<<20)).(*kmsg.FetchResponse); resp.ErrorCode != 0 {
+		t.Fatalf("incremental on the new session: error %d", resp.ErrorCode)
+	}
 	// Closing the session answers as a full sessionless fetch.
 	resp = c.roundTrip(fetchReq(12, id, -1, map[int32]int64{0: 0}, 1<<20)).(*kmsg.FetchResponse)
 	if got := partitionsIn(resp); resp.ErrorCode != 0 || resp.SessionID != 0 || len(got[0].RecordBatches) == 0 {
