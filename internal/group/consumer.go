@@ -384,7 +384,9 @@ func (g *group) subscribedMetaLocked() map[string]topicMeta {
 }
 
 // memberTopicsLocked is the set of existing topics m subscribes to, by name
-// or regex (internal topics never match a regex).
+// or regex. As in Kafka, a regex is matched against every topic, internal
+// ones included: excluding internal topics is the classic consumer's
+// client-side rule (exclude.internal.topics), not the broker's.
 func (cg *consumerGroup) memberTopicsLocked(g *group, m *consumerMember) map[string]bool {
 	out := map[string]bool{}
 	var im = g.c.cfg.Image
@@ -399,7 +401,7 @@ func (cg *consumerGroup) memberTopicsLocked(g *group, m *consumerMember) map[str
 	}
 	if m.re != nil {
 		for n := range img.Topics {
-			if !strings.HasPrefix(n, "__") && m.re.MatchString(n) {
+			if m.re.MatchString(n) {
 				out[n] = true
 			}
 		}

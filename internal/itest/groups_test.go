@@ -8,6 +8,7 @@ package itest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -304,4 +305,49 @@ func TestGroupVersionFeature(t *testing.T) {
 	if !found {
 		t.Fatal("ConsumerGroupHeartbeat v1 is not advertised with group.version 1")
 	}
+}
+
+// TestGroupKIP848RegexMatchesInternalTopics: a KIP-848 regex subscription is
+// resolved by the broker against every topic, internal ones included, as
+// Kafka does (franz-go's Test848RegexBrokerResolves checks the same); the
+// client then consumes what the broker assigned.
+func TestGroupKIP848RegexMatchesInternalTopics(t *testing.T) {
+	b := groupBroker(t)
+	adm := b.Admin(t)
+	createTopic(t, adm, "rx-orders", 1, nil)
+	createTopic(t, adm, "rx-orders-v2", 1, nil)
+	createTopic(t, adm, "rx-other", 1, nil)
+	p := b.Client(t)
+	for _, topic := range []string{"rx-orders", "rx-orders-v2", "rx-other"} {
+		if err := p.ProduceSync(ctxT(t, 10*time.Second), &kgo.Record{Topic: topic, Value: []byte("v")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := b.Client(t,
+		kgo.ServerSideBalancer(),
+		kgo.ConsumerGroup("rx-group"),
+		kgo.ConsumeRegex(),
+		kgo.ConsumeTopics("rx-orders.*", "__consumer_offsets"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.MetadataMinAge(100*time.Millisecond),
+		kgo.FetchMaxWait(250*time.Millisecond),
+	)
+	ctx := ctxT(t, 30*time.Second)
+	seen := map[string]bool{}
+	for !(seen["rx-orders"] && seen["rx-orders-v2"]) {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("consumed only from %v", seen)
+		}
+		fs.EachRecord(func(r *kgo.Record) { seen[r.Topic] = true })
+	}
+	if seen["rx-other"] {
+		t.Fatal("consumed from rx-other, which the regexes do not match")
+	}
+	testutil.Eventually(t, 15*time.Second, func() error {
+		if !slices.Contains(cl.GetConsumeTopics(), "__consumer_offsets") {
+			return fmt.Errorf("__consumer_offsets not assigned; consuming %v", cl.GetConsumeTopics())
+		}
+		return nil
+	})
 }
