@@ -57,8 +57,14 @@ func handleMetadata(h *Handler, ctx context.Context, r *Request) Reply {
 			}
 		}
 		if len(missing) > 0 {
+			// The answer keeps the image from before the creation, so
+			// the topics just created are answered LEADER_NOT_AVAILABLE
+			// with no partitions, as from Kafka, whose auto-creation is
+			// asynchronous; clients retry and find them on their next
+			// request. Some client test suites rely on this: kafka-go's
+			// reads a deleted topic's partitions (auto-creating it again)
+			// and expects none.
 			h.autoCreate(ctx, missing)
-			img = h.b.Meta.Image()
 		}
 	}
 
@@ -104,8 +110,8 @@ func handleMetadata(h *Handler, ctx context.Context, r *Request) Reply {
 		case !validTopicName(*rt.Topic):
 			mt.ErrorCode = kerr.InvalidTopicException.Code
 		case allowAuto:
-			// Creation was attempted above and has not shown up (yet):
-			// clients retry on LEADER_NOT_AVAILABLE.
+			// Created above, or creation failed: either way clients
+			// retry on LEADER_NOT_AVAILABLE.
 			mt.ErrorCode = kerr.LeaderNotAvailable.Code
 		default:
 			mt.ErrorCode = kerr.UnknownTopicOrPartition.Code

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gregor-streaming/gregor/internal/testutil"
 )
@@ -253,4 +254,47 @@ func runGregor(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command(testutil.GregorBinary(t), args...).CombinedOutput()
 	return string(out), err
+}
+
+// TestMetadataAutoCreateAnswersLikeKafka: the Metadata request that
+// auto-creates a topic answers it LEADER_NOT_AVAILABLE without partitions,
+// as Kafka's asynchronous auto-creation does; the next request finds it.
+// kafka-go's test suite relies on this when it reads the partitions of a
+// topic it just deleted and expects none.
+func TestMetadataAutoCreateAnswersLikeKafka(t *testing.T) {
+	b := testutil.NewBroker(t)
+	cl := b.Client(t)
+	metadata := func(topic string, version int16) kmsg.MetadataResponseTopic {
+		t.Helper()
+		req := kmsg.NewPtrMetadataRequest()
+		req.Version = version
+		req.AllowAutoTopicCreation = true
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(topic)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctxT(t, 10*time.Second), cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Topics[0]
+	}
+	for _, version := range []int16{1, 12} {
+		topic := fmt.Sprintf("lazy-%d", version)
+		if first := metadata(topic, version); first.ErrorCode != kerr.LeaderNotAvailable.Code || len(first.Partitions) != 0 {
+			t.Fatalf("v%d creating request: error %d, %d partitions", version, first.ErrorCode, len(first.Partitions))
+		}
+		if second := metadata(topic, version); second.ErrorCode != 0 || len(second.Partitions) != 1 {
+			t.Fatalf("v%d next request: error %d, %d partitions", version, second.ErrorCode, len(second.Partitions))
+		}
+	}
+
+	// Deleting, then asking for the topic: recreated, but not in that answer.
+	adm := b.Admin(t)
+	createTopic(t, adm, "gone", 3, nil)
+	if _, err := adm.DeleteTopic(ctxT(t, 10*time.Second), "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if md := metadata("gone", 1); len(md.Partitions) != 0 {
+		t.Fatalf("deleted topic answered with %d partitions", len(md.Partitions))
+	}
 }
