@@ -9,7 +9,7 @@ PKGS    := ./...
 # Integration tests start brokers and real clients; two cores under load need room.
 TESTFLAGS ?= -timeout 15m
 
-.PHONY: run build test test-go test-node deps vet fmt bench clean
+.PHONY: run build test test-go test-node deps vet fmt bench client-suites clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gregor
@@ -32,6 +32,10 @@ test-go:
 
 test-node: build
 	@if [ -f examples/kafkajs/package.json ]; then ./scripts/test-node.sh; fi
+
+# Third-party clients' own test suites against a fresh broker on :9092 (minutes).
+client-suites:
+	scripts/client-suites.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/storage/
