@@ -53,12 +53,6 @@ const (
 	codecZstd         = 4
 )
 
-type produceWait struct {
-	p    *replica.Partition
-	last int64
-	resp *kmsg.ProduceResponseTopicPartition
-}
-
 func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 	req := r.Body.(*kmsg.ProduceRequest)
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
@@ -99,10 +93,10 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 		}
 	}
 	runProduceJobs(jobs, func(j *produceJob) { h.producePartition(img, r, req.Acks, j) })
-	var waits []produceWait
+	var waits []*produceJob
 	for i := range jobs {
-		if jobs[i].wait.p != nil {
-			waits = append(waits, jobs[i].wait)
+		if jobs[i].commit != nil {
+			waits = append(waits, &jobs[i])
 		}
 	}
 
@@ -127,10 +121,10 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 		// appended, and the answer says whether it became durable in time.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
-		for _, w := range waits {
-			if err := w.p.WaitCommitted(wctx, w.last); err != nil {
-				w.resp.ErrorCode = errorCode(h.log, err)
-				w.resp.ErrorMessage = errMessage(err)
+		for _, j := range waits {
+			if err := j.commit.WaitCommitted(wctx, j.last); err != nil {
+				j.sp.ErrorCode = errorCode(h.log, err)
+				j.sp.ErrorMessage = errMessage(err)
 			}
 		}
 		return resp
@@ -138,12 +132,14 @@ func handleProduce(h *Handler, ctx context.Context, r *Request) Reply {
 }
 
 // produceJob is one partition of a produce request: its batch, where its
-// answer goes, and, for acks=all, what to wait for.
+// answer goes, and, for acks=all, the partition whose commit of offset last
+// the answer waits for.
 type produceJob struct {
-	topic string
-	rp    *kmsg.ProduceRequestTopicPartition
-	sp    *kmsg.ProduceResponseTopicPartition
-	wait  produceWait
+	topic  string
+	rp     *kmsg.ProduceRequestTopicPartition
+	sp     *kmsg.ProduceResponseTopicPartition
+	commit *replica.Partition
+	last   int64
 }
 
 // parallelProduceBytes is the request size from which the partitions of one
@@ -286,7 +282,7 @@ func (h *Handler) producePartition(img *cluster.Image, r *Request, acks int16, j
 	sp.LogAppendTime = res.LogAppendTime
 	sp.LogStartOffset = res.LogStartOffset
 	if acks == -1 {
-		j.wait = produceWait{p: p, last: res.LastOffset, resp: sp}
+		j.commit, j.last = p, res.LastOffset
 	}
 }
 

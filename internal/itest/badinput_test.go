@@ -167,14 +167,22 @@ func TestApiVersionsUnknownVersionFallsBack(t *testing.T) {
 }
 
 // batchBytes builds a valid one-record RecordBatch v2.
-func batchBytes() []byte {
-	rec := kmsg.Record{Value: []byte("hello"), OffsetDelta: 0}
-	rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the length varint of 0 is one byte
-	recBytes := rec.AppendTo(nil)
+func batchBytes() []byte { return valuesBatch([]byte("hello")) }
+
+// valuesBatch builds a valid uncompressed RecordBatch v2 with one keyless
+// record per value.
+func valuesBatch(values ...[]byte) []byte {
+	var recs []byte
+	for i, v := range values {
+		rec := kmsg.Record{Value: v, OffsetDelta: int32(i)}
+		rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the length varint of 0 is one byte
+		recs = rec.AppendTo(recs)
+	}
+	now := time.Now().UnixMilli()
 	rb := kmsg.RecordBatch{
-		PartitionLeaderEpoch: -1, Magic: 2, LastOffsetDelta: 0,
-		FirstTimestamp: time.Now().UnixMilli(), MaxTimestamp: time.Now().UnixMilli(),
-		ProducerID: -1, ProducerEpoch: -1, FirstSequence: -1, NumRecords: 1, Records: recBytes,
+		PartitionLeaderEpoch: -1, Magic: 2, LastOffsetDelta: int32(len(values) - 1),
+		FirstTimestamp: now, MaxTimestamp: now,
+		ProducerID: -1, ProducerEpoch: -1, FirstSequence: -1, NumRecords: int32(len(values)), Records: recs,
 	}
 	raw := rb.AppendTo(nil)
 	binary.BigEndian.PutUint32(raw[8:], uint32(len(raw)-12))

@@ -1,11 +1,8 @@
 package itest
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -17,24 +14,12 @@ import (
 // recordsBatch builds a valid uncompressed RecordBatch v2 of n records whose
 // values are "<tag>/<i>" padded to size bytes.
 func recordsBatch(n, size int, tag string) []byte {
-	var recs []byte
-	for i := range n {
-		v := make([]byte, size)
-		copy(v, fmt.Sprintf("%s/%d/", tag, i))
-		rec := kmsg.Record{Value: v, OffsetDelta: int32(i)}
-		rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the length varint of 0 is one byte
-		recs = rec.AppendTo(recs)
+	values := make([][]byte, n)
+	for i := range values {
+		values[i] = make([]byte, size)
+		copy(values[i], fmt.Sprintf("%s/%d/", tag, i))
 	}
-	now := time.Now().UnixMilli()
-	rb := kmsg.RecordBatch{
-		PartitionLeaderEpoch: -1, Magic: 2, LastOffsetDelta: int32(n - 1),
-		FirstTimestamp: now, MaxTimestamp: now,
-		ProducerID: -1, ProducerEpoch: -1, FirstSequence: -1, NumRecords: int32(n), Records: recs,
-	}
-	raw := rb.AppendTo(nil)
-	binary.BigEndian.PutUint32(raw[8:], uint32(len(raw)-12))
-	binary.BigEndian.PutUint32(raw[17:], crc32.Checksum(raw[21:], crc32.MakeTable(crc32.Castagnoli)))
-	return raw
+	return valuesBatch(values...)
 }
 
 // TestLargeMultiPartitionProduce sends produce requests big enough that the
