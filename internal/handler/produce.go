@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -261,6 +262,10 @@ func (h *Handler) producePartition(img *cluster.Image, r *Request, acks int16, j
 		if err := storage.ValidateRecords(rp.Records, compact); err != nil {
 			sp.ErrorCode = errorCode(h.log, err)
 			sp.ErrorMessage = errMessage(err)
+			var nk *storage.NullKeyError
+			if errors.As(err, &nk) {
+				fillRecordErrors(sp, nk.Records, fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", j.topic, rp.Partition))
+			}
 			return
 		}
 	}
@@ -334,4 +339,22 @@ func validateProduceBatch(version int16, records []byte) (replica.Batch, int16, 
 		MaxTimestamp:   hdr.MaxTimestamp,
 		FirstTimestamp: hdr.BaseTimestamp,
 	}, 0, nil
+}
+
+// fillRecordErrors names the records that made a batch fail (KIP-467,
+// Produce v8+), so that a client can fail those records with the batch's
+// error and retry or fail the others separately. The batch-level message
+// reads as Kafka's does.
+func fillRecordErrors(sp *kmsg.ProduceResponseTopicPartition, records []int32, msg string) {
+	shown := make([]string, 0, 3)
+	for i, idx := range records {
+		e := kmsg.NewProduceResponseTopicPartitionErrorRecord()
+		e.RelativeOffset = idx
+		e.ErrorMessage = kmsg.StringPtr(msg)
+		sp.ErrorRecords = append(sp.ErrorRecords, e)
+		if i < 3 {
+			shown = append(shown, fmt.Sprintf("RecordError(batchIndex=%d, message='%s')", idx, msg))
+		}
+	}
+	sp.ErrorMessage = kmsg.StringPtr(fmt.Sprintf("One or more records have been rejected due to %d record errors in total, and only showing the first three errors at most: [%s]", len(records), strings.Join(shown, ", ")))
 }

@@ -3,9 +3,11 @@ package itest
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,10 +173,17 @@ func batchBytes() []byte { return valuesBatch([]byte("hello")) }
 
 // valuesBatch builds a valid uncompressed RecordBatch v2 with one keyless
 // record per value.
-func valuesBatch(values ...[]byte) []byte {
+func valuesBatch(values ...[]byte) []byte { return keyedBatch(nil, values) }
+
+// keyedBatch is valuesBatch with keys: record i has keys[i] (nil or a
+// missing entry is a null key).
+func keyedBatch(keys, values [][]byte) []byte {
 	var recs []byte
 	for i, v := range values {
 		rec := kmsg.Record{Value: v, OffsetDelta: int32(i)}
+		if i < len(keys) {
+			rec.Key = keys[i]
+		}
 		rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the length varint of 0 is one byte
 		recs = rec.AppendTo(recs)
 	}
@@ -272,6 +281,29 @@ func TestCompactedTopicRejectsNullKeys(t *testing.T) {
 		if err := cl.ProduceSync(ctxT(t, 10*time.Second), &kgo.Record{Key: []byte("k"), Value: []byte("v")}).FirstErr(); err != nil {
 			t.Fatalf("keyed record: %v", err)
 		}
+	}
+
+	// Produce v8+ names every keyless record of the batch (KIP-467), so
+	// that librdkafka fails those with INVALID_RECORD and the rest with
+	// _INVALID_DIFFERENT_RECORD, free to be sent again.
+	c := dialRaw(t, b.Addr())
+	batch := keyedBatch([][]byte{nil, []byte("k1"), nil, []byte("k3")}, [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("d")})
+	p := produceRaw(t, c, "compacted", batch)
+	if p.ErrorCode != kerr.InvalidRecord.Code {
+		t.Fatalf("mixed batch: %v, want INVALID_RECORD", kerr.ErrorForCode(p.ErrorCode))
+	}
+	var idx []int32
+	for _, e := range p.ErrorRecords {
+		idx = append(idx, e.RelativeOffset)
+		if e.ErrorMessage == nil || !strings.Contains(*e.ErrorMessage, "without key in topic partition compacted-0") {
+			t.Errorf("record %d: message %v", e.RelativeOffset, e.ErrorMessage)
+		}
+	}
+	if fmt.Sprint(idx) != "[0 2]" {
+		t.Fatalf("record errors name records %v, want [0 2]", idx)
+	}
+	if p.ErrorMessage == nil || !strings.HasPrefix(*p.ErrorMessage, "One or more records have been rejected due to 2 record errors") {
+		t.Fatalf("batch message %v", p.ErrorMessage)
 	}
 }
 

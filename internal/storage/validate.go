@@ -10,7 +10,10 @@ import (
 // the batch's record count, offset deltas run 0..n-1, and, when requireKeys
 // (compacted topics), no key is null. A compressed batch is decompressed to
 // be checked. Structural damage is ErrCorrupt; a well-formed batch breaking a
-// rule is ErrInvalidRecord. batch is not modified or retained.
+// rule is ErrInvalidRecord. Null keys are reported together, as a
+// *NullKeyError naming every such record, so that the producer learns which
+// records of the batch were at fault (KIP-467). batch is not modified or
+// retained.
 func ValidateRecords(batch []byte, requireKeys bool) error {
 	h, err := ParseBatchHeader(batch)
 	if err != nil {
@@ -31,7 +34,21 @@ func ValidateRecords(batch []byte, requireKeys bool) error {
 	return walkRecords(data, h.NumRecords, requireKeys)
 }
 
-// walkRecords validates an uncompressed record section without allocating.
+// NullKeyError is the ErrInvalidRecord of a batch for a compacted topic in
+// which some records have no key. Records holds their indexes in the batch,
+// in order.
+type NullKeyError struct {
+	Records []int32
+}
+
+func (e *NullKeyError) Error() string {
+	return fmt.Sprintf("%v: %d records have a null key, which a compacted topic cannot keep (the first is record %d)", ErrInvalidRecord, len(e.Records), e.Records[0])
+}
+
+func (e *NullKeyError) Unwrap() error { return ErrInvalidRecord }
+
+// walkRecords validates an uncompressed record section without allocating
+// (unless records lack the keys requireKeys demands).
 // It runs once per produced record, so it walks by index and decodes varints
 // with readVarint's one- and two-byte fast paths instead of binary.Varint.
 func walkRecords(data []byte, n int32, requireKeys bool) error {
@@ -39,6 +56,7 @@ func walkRecords(data []byte, n int32, requireKeys bool) error {
 		return corruptf("record count %d for %d bytes", n, len(data))
 	}
 	pos := 0
+	var nullKeys []int32
 	for i := int32(0); i < n; i++ {
 		l, next := readVarint(data, pos)
 		if next < 0 || l < 1 || l > int64(len(data)-next) {
@@ -62,7 +80,7 @@ func walkRecords(data []byte, n int32, requireKeys bool) error {
 			return corruptf("record %d: bad key", i)
 		}
 		if kl == -1 && requireKeys {
-			return fmt.Errorf("%w: record %d has a null key, which a compacted topic cannot keep", ErrInvalidRecord, i)
+			nullKeys = append(nullKeys, i)
 		}
 		p += int(max(kl, 0))
 		if p = skipVarbytes(rec, p); p < 0 {
@@ -86,6 +104,9 @@ func walkRecords(data []byte, n int32, requireKeys bool) error {
 	}
 	if pos != len(data) {
 		return corruptf("%d bytes after the last record", len(data)-pos)
+	}
+	if nullKeys != nil {
+		return &NullKeyError{Records: nullKeys}
 	}
 	return nil
 }

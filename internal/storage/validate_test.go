@@ -20,6 +20,13 @@ func TestValidateRecords(t *testing.T) {
 		if err := ValidateRecords(nullKey, true); !errors.Is(err, ErrInvalidRecord) {
 			t.Fatalf("%v: null key on a compacted topic: %v", codec, err)
 		}
+		// Every keyless record is named, not just the first (KIP-467).
+		mixed := mkBatch(t, codec, 1000, kv{key: nil, value: []byte("1")}, kv{key: []byte("b"), value: []byte("2")},
+			kv{key: nil, value: []byte("3")}, kv{key: []byte("d"), value: []byte("4")}, kv{key: nil, value: []byte("5")})
+		var nk *NullKeyError
+		if err := ValidateRecords(mixed, true); !errors.As(err, &nk) || !errors.Is(err, ErrInvalidRecord) || fmt.Sprint(nk.Records) != "[0 2 4]" {
+			t.Fatalf("%v: keyless records 0, 2 and 4: %v", codec, err)
+		}
 	}
 	// Offset deltas must run 0..n-1.
 	raw := appendRecord(nil, 0, 0, []byte("k"), []byte("v"))
@@ -60,6 +67,7 @@ func walkRecordsReference(data []byte, n int32, requireKeys bool) error {
 		return corruptf("record count %d for %d bytes", n, len(data))
 	}
 	p := data
+	var nullKeys []int32
 	for i := int32(0); i < n; i++ {
 		l, k := binary.Varint(p)
 		if k <= 0 || l < 1 || l > int64(len(p)-k) {
@@ -83,7 +91,7 @@ func walkRecordsReference(data []byte, n int32, requireKeys bool) error {
 			return corruptf("record %d: bad key", i)
 		}
 		if kl == -1 && requireKeys {
-			return fmt.Errorf("%w: record %d has a null key, which a compacted topic cannot keep", ErrInvalidRecord, i)
+			nullKeys = append(nullKeys, i)
 		}
 		body = body[max(kl, 0):]
 		if _, body, ok = varbytes(body); !ok {
@@ -106,6 +114,9 @@ func walkRecordsReference(data []byte, n int32, requireKeys bool) error {
 	}
 	if len(p) != 0 {
 		return corruptf("%d bytes after the last record", len(p))
+	}
+	if nullKeys != nil {
+		return &NullKeyError{Records: nullKeys}
 	}
 	return nil
 }
