@@ -73,8 +73,12 @@ func (c *Coordinator) ListGroups(states, types []string) ([]kmsg.ListGroupsRespo
 			loadErr = errLoading
 			continue
 		}
+		now := c.now()
 		for _, g := range s.groups() {
 			g.mu.Lock()
+			if !g.dead.Load() {
+				g.tickLocked(now) // as withGroup: the state as of now
+			}
 			if !g.dead.Load() {
 				st := g.stateLocked()
 				typ := g.kind.String()

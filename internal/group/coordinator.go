@@ -248,6 +248,11 @@ func (c *Coordinator) shardFor(groupID string) (*shard, error) {
 // created (kind none, state Empty) if absent; without it an absent group is
 // errGroupNotFound. A group deleted while we waited for its lock is looked
 // up again.
+//
+// Timeouts that have passed fire before fn sees the group, as Kafka's timers
+// fire at their deadline: the ticker alone would leave a member whose
+// session ran out up to one tick longer, so that a DeleteGroups sent right
+// after the session timeout, or a late heartbeat, saw it still there.
 func (c *Coordinator) withGroup(id string, create bool, fn func(g *group) error) error {
 	for {
 		s, err := c.shardFor(id)
@@ -259,6 +264,9 @@ func (c *Coordinator) withGroup(id string, create bool, fn func(g *group) error)
 			return errGroupNotFound
 		}
 		g.mu.Lock()
+		if !g.dead.Load() {
+			g.tickLocked(c.now())
+		}
 		if g.dead.Load() {
 			g.mu.Unlock()
 			if s.isStopped() {

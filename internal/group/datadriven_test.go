@@ -36,7 +36,9 @@ import (
 //	                                               Heartbeat (defaults: what the client knows)
 //	commit client=a [generation=N]                 OffsetCommit of t/0 as the member
 //	leave client=a | leave instance=i              LeaveGroup v3
-//	advance by=10s                                 move the clock, then fire the timers
+//	advance by=10s [quiet]                         move the clock, then fire the timers
+//	                                               (quiet: the ticker has not run yet)
+//	delete                                         DeleteGroups
 //	restart                                        a new coordinator replays the log
 //	state                                          print the group only
 func TestClassicDataDriven(t *testing.T) {
@@ -349,7 +351,11 @@ func (e *ddEnv) run(t *testing.T, d *datadriven.TestData) string {
 		fmt.Fprintf(&out, "%s: leave -> %s\n", who, res)
 	case "advance":
 		now := e.clock.advance(dur(t, d, "by", 0))
-		e.c.tick(now, false)
+		if !d.HasArg("quiet") {
+			e.c.tick(now, false)
+		}
+	case "delete":
+		fmt.Fprintf(&out, "delete -> %s\n", errName(kerrCode(e.c.DeleteGroup("g"))))
 	case "restart":
 		e.c.Close()
 		e.settleParked(&out) // parked requests of the old coordinator
