@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -357,18 +358,29 @@ func TestValidateBrokerDynamic(t *testing.T) {
 		"num.partitions": "3", "log.retention.hours": "1", "nope": "1", "log.segment.bytes": "1",
 	})
 	var ro *ReadOnlyError
-	if !errors.As(err, &ro) || !errors.Is(err, ErrReadOnlyConfig) || !errors.Is(err, ErrUnknownConfig) || !errors.Is(err, ErrInvalidConfig) {
+	if !errors.As(err, &ro) || !errors.Is(err, ErrReadOnlyConfig) || !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("err %v", err)
 	}
 	for _, w := range []string{
 		"broker config log.retention.hours cannot be updated dynamically",
 		"broker config num.partitions cannot be updated dynamically",
-		`unknown broker config "nope"`,
 		`invalid value "1" for log.segment.bytes: must be an int >= 14`,
 	} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q lacks %q", err, w)
 		}
+	}
+	// A name Gregor does not know is a custom config, kept as given, as
+	// Kafka keeps one (librdkafka's admin test sets a SASL setting).
+	if strings.Contains(err.Error(), "nope") {
+		t.Errorf("custom config refused: %v", err)
+	}
+	norm, err := NormalizeBrokerDynamic(map[string]string{"sasl.kerberos.min.time.before.relogin": " 58000", "log.retention.ms": " 5"})
+	if err != nil || norm["sasl.kerberos.min.time.before.relogin"] != " 58000" || norm["log.retention.ms"] != "5" {
+		t.Errorf("custom config: %v %v", norm, err)
+	}
+	if !IsCustomBroker("nope") || IsCustomBroker("log.retention.ms") {
+		t.Error("IsCustomBroker")
 	}
 	err = ValidateBrokerDynamic(map[string]string{"log.cleaner.min.compaction.lag.ms": "5", "log.cleaner.max.compaction.lag.ms": "4"})
 	if !errors.Is(err, ErrInvalidConfig) {
@@ -432,8 +444,22 @@ func TestDescribeBroker(t *testing.T) {
 	}
 
 	cd := DescribeClusterDefault(map[string]string{"log.retention.ms": " 2000 ", "nope": "1", "min.insync.replicas": "x"})
-	if len(cd) != 1 || cd[0].String() != "log.retention.ms=2000 (DYNAMIC_DEFAULT_BROKER_CONFIG) [log.retention.ms=2000 DYNAMIC_DEFAULT_BROKER_CONFIG]" {
+	if len(cd) != 2 || cd[0].String() != "log.retention.ms=2000 (DYNAMIC_DEFAULT_BROKER_CONFIG) [log.retention.ms=2000 DYNAMIC_DEFAULT_BROKER_CONFIG]" ||
+		cd[1].String() != "nope=null (DYNAMIC_DEFAULT_BROKER_CONFIG) [nope=null DYNAMIC_DEFAULT_BROKER_CONFIG]" || !cd[1].Sensitive || cd[1].Type != Unknown {
 		t.Errorf("cluster default %v", cd)
+	}
+
+	// Custom configs are listed too, sensitive (their type is unknown, as
+	// in Kafka), the per-broker value in effect over the cluster default.
+	entries = DescribeBroker(5, map[string]string{"custom.a": "1"}, map[string]string{"custom.a": "2", "custom.b": "3"}, b)
+	if len(entries) != len(BrokerDefs())+2 || !slices.IsSortedFunc(entries, func(x, y Entry) int { return strings.Compare(x.Name, y.Name) }) {
+		t.Fatalf("%d entries for %d defs and 2 custom configs, or not sorted", len(entries), len(BrokerDefs()))
+	}
+	if e := entryByName(t, entries, "custom.a"); e.String() != "custom.a=null (DYNAMIC_BROKER_CONFIG) [custom.a=null DYNAMIC_BROKER_CONFIG, custom.a=null DYNAMIC_DEFAULT_BROKER_CONFIG]" || !e.Sensitive {
+		t.Errorf("custom.a %s", e)
+	}
+	if e := entryByName(t, entries, "custom.b"); e.Source != SourceDynamicDefaultBroker || e.Value != nil {
+		t.Errorf("custom.b %s", e)
 	}
 }
 

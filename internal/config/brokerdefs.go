@@ -458,11 +458,21 @@ func LookupBroker(name string) (Def, bool) {
 	return bd.Def, true
 }
 
+// IsCustomBroker reports whether name is not a broker property Gregor knows.
+// Such names are accepted as dynamic broker configs, as Kafka accepts custom
+// configs (a plugin's, or a Kafka feature Gregor lacks, such as the SASL
+// listener settings): stored and described, never used.
+func IsCustomBroker(name string) bool {
+	_, ok := lookupBrokerDef(name)
+	return !ok
+}
+
 // ValidateBrokerDynamic checks broker configs to be set at runtime
 // (AlterConfigs / IncrementalAlterConfigs on a BROKER resource, for one
 // broker or the cluster default). It reports every problem, joined and sorted
-// by name: *UnknownError for an unknown name, *ReadOnlyError for a property
-// that cannot change at runtime, *ValueError for a bad value.
+// by name: *ReadOnlyError for a property that cannot change at runtime,
+// *ValueError for a bad value. A name Gregor does not know is a custom config
+// (IsCustomBroker) and passes unchanged, as in Kafka.
 func ValidateBrokerDynamic(m map[string]string) error {
 	_, err := NormalizeBrokerDynamic(m)
 	return err
@@ -477,7 +487,7 @@ func NormalizeBrokerDynamic(m map[string]string) (map[string]string, error) {
 	for _, name := range sortedKeys(m) {
 		bd, ok := lookupBrokerDef(name)
 		if !ok {
-			errs = append(errs, &UnknownError{Name: name, Resource: "broker"})
+			norm[name] = m[name]
 			continue
 		}
 		if bd.ReadOnly {

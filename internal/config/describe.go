@@ -218,19 +218,51 @@ func DescribeBroker(nodeID int32, perBroker, clusterDefault map[string]string, s
 		}
 		out = append(out, e)
 	}
+	out = append(out, describeCustomBroker(perBroker, clusterDefault)...)
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// describeCustomBroker returns the entries of the custom (IsCustomBroker)
+// configs set in perBroker or clusterDefault, the per-broker one in effect.
+// As in Kafka, a config of unknown type is treated as sensitive: its value
+// is never shown.
+func describeCustomBroker(perBroker, clusterDefault map[string]string) []Entry {
+	var out []Entry
+	seen := map[string]bool{}
+	for _, l := range []struct {
+		m   map[string]string
+		src int8
+	}{{perBroker, SourceDynamicBroker}, {clusterDefault, SourceDynamicDefaultBroker}} {
+		for _, name := range sortedKeys(l.m) {
+			if !IsCustomBroker(name) {
+				continue
+			}
+			syn := Synonym{Name: name, Source: l.src}
+			if seen[name] {
+				i := slices.IndexFunc(out, func(e Entry) bool { return e.Name == name })
+				out[i].Synonyms = append(out[i].Synonyms, syn)
+				continue
+			}
+			seen[name] = true
+			out = append(out, Entry{Name: name, Source: l.src, Sensitive: true, Type: Unknown,
+				Doc: "A custom config: Gregor stores and reports it but does not use it.", Synonyms: []Synonym{syn}})
+		}
+	}
 	return out
 }
 
 // DescribeClusterDefault returns the entries of the cluster-wide default
 // BROKER resource (resource name ""): only the properties set in
 // clusterDefault, each with source DYNAMIC_DEFAULT_BROKER_CONFIG, sorted by
-// name. Unknown names and invalid values are skipped.
+// name. Invalid values are skipped; custom names are described as
+// describeCustomBroker does.
 func DescribeClusterDefault(clusterDefault map[string]string) []Entry {
-	var out []Entry
+	out := describeCustomBroker(nil, clusterDefault)
 	for _, name := range sortedKeys(clusterDefault) {
 		bd, ok := lookupBrokerDef(name)
 		if !ok {
-			continue
+			continue // custom: described above
 		}
 		n, err := bd.Normalize(clusterDefault[name])
 		if err != nil {
@@ -246,6 +278,7 @@ func DescribeClusterDefault(clusterDefault map[string]string) []Entry {
 			Synonyms: []Synonym{{Name: name, Value: v, Source: SourceDynamicDefaultBroker}},
 		})
 	}
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

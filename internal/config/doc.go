@@ -59,7 +59,12 @@
 //
 // Only the first name of a group can be set dynamically, as in Kafka.
 // Dynamic broker configs are validated with ValidateBrokerDynamic, topic
-// overrides with ValidateTopicConfigs; both report every problem at once.
+// overrides with ValidateTopicConfigs; both report every problem at once. A
+// dynamic broker config whose name Gregor does not know is a custom config
+// (IsCustomBroker): Kafka accepts those (plugins read them; so do Kafka
+// features Gregor lacks, such as SASL listener settings), so Gregor stores
+// and describes it (sensitive, since its type is unknown) and never uses it.
+// The static configuration file still refuses unknown names.
 //
 // # Errors
 //

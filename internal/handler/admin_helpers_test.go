@@ -190,6 +190,15 @@ func TestApplyConfigOps(t *testing.T) {
 			t.Errorf("%s: err = %v, want %s mentioning %q", tc.name, err, tc.code.Message, tc.msg)
 		}
 	}
+	// On a broker an unknown name is a custom config: SET and DELETE work,
+	// APPEND does not (it has no type).
+	next, err = applyConfigOps(cluster.ResourceBroker, nil, []kmsg.IncrementalAlterConfigsRequestResourceConfig{incOp("no.such.config", opSet, strp("1"))})
+	if err != nil || next["no.such.config"] != "1" {
+		t.Errorf("custom broker config: %v %v", next, err)
+	}
+	if _, err := applyConfigOps(cluster.ResourceBroker, nil, []kmsg.IncrementalAlterConfigsRequestResourceConfig{incOp("no.such.config", opAppend, strp("1"))}); !errors.Is(err, kerr.InvalidConfig) {
+		t.Errorf("append to a custom broker config: %v", err)
+	}
 }
 
 func TestCheckDynamicConfigs(t *testing.T) {

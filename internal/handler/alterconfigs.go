@@ -10,9 +10,11 @@ package handler
 // null value is the same as leaving the name out, as in Kafka). Resources:
 // TOPIC (its overrides) and BROKER (name = a broker id for that broker's
 // dynamic configs, "" for the cluster-wide defaults). Every value is checked
-// with internal/config before anything is proposed: an unknown name, a bad
-// value or a broker config that cannot change at runtime is INVALID_CONFIG
-// with a message naming the config and the value. An illegal topic name is
+// with internal/config before anything is proposed: an unknown topic config,
+// a bad value or a broker config that cannot change at runtime is
+// INVALID_CONFIG with a message naming the config and the value. A broker
+// config name Gregor does not know is stored as a custom config, as Kafka
+// stores one (config.IsCustomBroker), with a log line saying it has no effect. An illegal topic name is
 // INVALID_TOPIC_EXCEPTION, an unknown topic UNKNOWN_TOPIC_OR_PARTITION, a
 // resource listed twice INVALID_REQUEST for each occurrence, any other
 // resource type INVALID_REQUEST (Kafka answers UNSUPPORTED_VERSION for types
@@ -108,8 +110,22 @@ func (h *Handler) alterConfigs(ctx context.Context, rr kmsg.AlterConfigsRequestR
 	_, err = h.b.Propose(ctx, cluster.AlterConfigs{Resource: target.res, Name: target.name, Set: set, Replace: true})
 	if err == nil {
 		h.log.Info("replaced dynamic configs", "resource", rr.ResourceType.String(), "name", rr.ResourceName, "configs", len(norm))
+		h.logCustomConfigs(target.res, rr.ResourceName, norm)
 	}
 	return err
+}
+
+// logCustomConfigs notes broker configs that were stored but that Gregor
+// does not use, so that an operator's typo or a Kafka-only setting is seen.
+func (h *Handler) logCustomConfigs(res cluster.ResourceType, name string, set map[string]string) {
+	if res != cluster.ResourceBroker {
+		return
+	}
+	for k := range set {
+		if config.IsCustomBroker(k) {
+			h.log.Info("stored a broker config Gregor does not use", "broker", name, "config", k)
+		}
+	}
 }
 
 // configTarget is a config resource about to be altered.
@@ -189,6 +205,10 @@ func checkDynamicConfigs(res cluster.ResourceType, m map[string]string) (map[str
 	norm := make(map[string]string, len(m))
 	for k, v := range m {
 		d, ok := lookupConfigDef(res, k)
+		if !ok && res == cluster.ResourceBroker {
+			norm[k] = v // a custom config, kept as given (config.IsCustomBroker)
+			continue
+		}
 		if !ok {
 			return nil, codeErrorf(kerr.InvalidConfig, "unknown config %q", k)
 		}

@@ -204,6 +204,42 @@ func TestBrokerConfigs(t *testing.T) {
 		t.Errorf("read-only broker config: %v %q", errA, msg)
 	}
 
+	// A broker config Gregor does not know is a custom config, as in Kafka:
+	// stored, described as sensitive with its source, deletable; with no
+	// type, it cannot be appended to. librdkafka's admin test sets this one.
+	relogin := "58000"
+	errA, msg = alterErr(adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "sasl.kerberos.min.time.before.relogin", Value: &relogin}}, 1))
+	if errA != nil {
+		t.Fatalf("custom broker config: %v %s", errA, msg)
+	}
+	rcs, err = adm.DescribeBrokerConfigs(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var custom *kadm.Config
+	for i, c := range rcs[0].Configs {
+		if c.Key == "sasl.kerberos.min.time.before.relogin" {
+			custom = &rcs[0].Configs[i]
+		}
+	}
+	if custom == nil || custom.Value != nil || !custom.Sensitive || custom.Source != kmsg.ConfigSourceDynamicBrokerConfig {
+		t.Errorf("custom config described as %+v, want sensitive, no value, DYNAMIC_BROKER_CONFIG", custom)
+	}
+	errA, msg = alterErr(adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.AppendConfig, Name: "sasl.kerberos.min.time.before.relogin", Value: &relogin}}, 1))
+	if !errors.Is(errA, kerr.InvalidConfig) {
+		t.Errorf("append to a custom config: %v %q, want INVALID_CONFIG", errA, msg)
+	}
+	errA, msg = alterErr(adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.DeleteConfig, Name: "sasl.kerberos.min.time.before.relogin"}}, 1))
+	if errA != nil {
+		t.Fatalf("delete custom broker config: %v %s", errA, msg)
+	}
+	rcs, _ = adm.DescribeBrokerConfigs(ctx, 1)
+	for _, c := range rcs[0].Configs {
+		if c.Key == "sasl.kerberos.min.time.before.relogin" {
+			t.Errorf("custom config still described after its delete: %+v", c)
+		}
+	}
+
 	// Raw requests: another broker's id, a non-number, the broker logger,
 	// an unknown resource type.
 	req := kmsg.NewPtrDescribeConfigsRequest()

@@ -16,7 +16,9 @@ package handler
 // a message naming each bad config and value. Request errors, as in Kafka:
 // a resource listed twice, a config named twice in one resource, an unknown
 // operation, or a null value for SET/APPEND/SUBTRACT is INVALID_REQUEST;
-// APPEND/SUBTRACT on a config that is not a LIST is INVALID_CONFIG.
+// APPEND/SUBTRACT on a config that is not a LIST is INVALID_CONFIG, and so
+// on a custom broker config, which has no type (SET and DELETE store and
+// remove it).
 //
 // Only the configs that change are proposed (cluster.AlterConfigs with Set);
 // b.Propose applies topic changes to this broker's partitions before the
@@ -90,6 +92,11 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, rr kmsg.Increment
 	_, err = h.b.Propose(ctx, cluster.AlterConfigs{Resource: target.res, Name: target.name, Set: set})
 	if err == nil {
 		h.log.Info("altered dynamic configs", "resource", rr.ResourceType.String(), "name", rr.ResourceName, "changed", slices.Sorted(maps.Keys(set)))
+		for k, v := range set {
+			if v != nil {
+				h.logCustomConfigs(target.res, rr.ResourceName, map[string]string{k: *v})
+			}
+		}
 	}
 	return err
 }
@@ -116,7 +123,10 @@ func applyConfigOps(res cluster.ResourceType, current map[string]string, ops []k
 			return nil, codeErrorf(kerr.InvalidRequest, "null value not supported for %s of config %q", op.Op, op.Name)
 		}
 		def, ok := lookupConfigDef(res, op.Name)
-		if !ok {
+		custom := !ok && res == cluster.ResourceBroker && (op.Op == opSet || op.Op == opDelete)
+		if !ok && !custom {
+			// A custom broker config can be set and deleted; with no
+			// type it has no list to append to, as in Kafka.
 			kind := "topic"
 			if res == cluster.ResourceBroker {
 				kind = "broker"
