@@ -25,8 +25,11 @@ func (b *Broker) newGroupCoordinator() *group.Coordinator {
 		ConsumerSessionTimeout:    ms(c.GroupConsumerSessionTimeoutMs),
 		ConsumerHeartbeatInterval: ms(c.GroupConsumerHeartbeatMs),
 		ConsumerMaxSize:           int(c.GroupConsumerMaxSize),
-		Image:                     b.Meta.Image,
-		Logger:                    b.Log.With("component", "group"),
+		ConsumerTimeouts: func(id string) (time.Duration, time.Duration) {
+			return config.ResolveGroup(b.Meta.Image().GroupConfigs[id], c)
+		},
+		Image:  b.Meta.Image,
+		Logger: b.Log.With("component", "group"),
 	})
 }
 

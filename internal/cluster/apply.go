@@ -410,6 +410,20 @@ func (b *builder) alterConfigs(c AlterConfigs) error {
 		} else {
 			b.brokerConfigs()[c.Name] = next
 		}
+	case ResourceGroup:
+		if c.Name == "" {
+			return fmt.Errorf("%w: a group config resource needs a group id", ErrInvalidRequest)
+		}
+		old := b.img.GroupConfigs[c.Name]
+		next := mergeConfigs(old, c.Set, c.Replace)
+		if mapsEqual(next, old) {
+			return nil
+		}
+		if next == nil {
+			delete(b.groupConfigs(), c.Name)
+		} else {
+			b.groupConfigs()[c.Name] = next
+		}
 	default:
 		return fmt.Errorf("%w: config resource type %d", ErrInvalidRequest, c.Resource)
 	}

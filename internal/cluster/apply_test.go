@@ -81,6 +81,7 @@ func TestValidationErrors(t *testing.T) {
 		{"partitions bad assignment rf", CreatePartitions{Topic: "a.b", Count: 3, Assignments: [][]int32{{1}}}, ErrInvalidReplicaAssignment},
 		{"alter unknown topic", AlterConfigs{Resource: ResourceTopic, Name: "nope", Set: map[string]*string{"a": strp("1")}}, ErrUnknownTopic},
 		{"alter bad broker name", AlterConfigs{Resource: ResourceBroker, Name: "01", Set: map[string]*string{"a": strp("1")}}, ErrInvalidRequest},
+		{"alter unnamed group", AlterConfigs{Resource: ResourceGroup, Name: "", Set: map[string]*string{"a": strp("1")}}, ErrInvalidRequest},
 		{"alter bad resource", AlterConfigs{Resource: 9, Name: "x"}, ErrInvalidRequest},
 		{"alter replace with delete", AlterConfigs{Resource: ResourceTopic, Name: "a.b", Replace: true, Set: map[string]*string{"a": nil}}, ErrInvalidConfig},
 		{"pid block zero", AllocateProducerIDs{Count: 0}, ErrInvalidRequest},

@@ -101,11 +101,13 @@ type ResourceType int8
 const (
 	ResourceTopic  ResourceType = 2
 	ResourceBroker ResourceType = 4
+	ResourceGroup  ResourceType = 32 // KIP-848 group configs
 )
 
 // AlterConfigs changes dynamic configs. Name is the topic name for
 // ResourceTopic, the broker id in decimal for ResourceBroker, or "" for the
-// cluster-wide broker defaults. Set maps a name to its new value, nil deleting
+// cluster-wide broker defaults, the group id for ResourceGroup (the group
+// need not exist, as in Kafka). Set maps a name to its new value, nil deleting
 // it (IncrementalAlterConfigs). Replace replaces the whole set with the non-nil
 // entries of Set (legacy AlterConfigs).
 type AlterConfigs struct {

@@ -31,6 +31,9 @@ type Image struct {
 	// BrokerConfigs holds dynamic broker configs: "" = cluster-wide defaults,
 	// "1" = broker 1. Inner maps are never empty (empty ones are removed).
 	BrokerConfigs map[string]map[string]string
+	// GroupConfigs holds group configs (KIP-848) by group id. Inner maps
+	// are never empty.
+	GroupConfigs map[string]map[string]string
 	// NextProducerID is the first producer id not yet allocated.
 	NextProducerID int64
 
@@ -76,6 +79,7 @@ func emptyImage() *Image {
 		Topics:        map[string]*TopicImage{},
 		TopicsByID:    map[[16]byte]*TopicImage{},
 		BrokerConfigs: map[string]map[string]string{},
+		GroupConfigs:  map[string]map[string]string{},
 		changed:       make(chan struct{}),
 	}
 }
@@ -123,9 +127,9 @@ func (img *Image) BrokerIDs(unfencedOnly bool) []int32 {
 // validate completely before they call a mutating method, so a failed command
 // leaves no trace.
 type builder struct {
-	base, img                                            *Image
-	brokersOwned, topicsOwned, byIDOwned, brokerCfgOwned bool
-	ownedTopics                                          map[*TopicImage]bool
+	base, img                                                           *Image
+	brokersOwned, topicsOwned, byIDOwned, brokerCfgOwned, groupCfgOwned bool
+	ownedTopics                                                         map[*TopicImage]bool
 	// mutations counts calls that change img; apply compares it around each
 	// command to tell whether the command changed anything.
 	mutations int
@@ -156,6 +160,15 @@ func (b *builder) brokerConfigs() map[string]map[string]string {
 		b.brokerCfgOwned = true
 	}
 	return b.img.BrokerConfigs
+}
+
+func (b *builder) groupConfigs() map[string]map[string]string {
+	b.mutations++
+	if !b.groupCfgOwned {
+		b.img.GroupConfigs = cloneMap(b.img.GroupConfigs)
+		b.groupCfgOwned = true
+	}
+	return b.img.GroupConfigs
 }
 
 func (b *builder) topicMaps() (map[string]*TopicImage, map[[16]byte]*TopicImage) {

@@ -5,7 +5,7 @@ package cluster
 // own CRC-64 of the state). Encoding primitives are those of codec.go.
 //
 //	snapshot = magic:"GRMI" version:u8 body crc:u32
-//	version  = 1 (snapshotVersion1)
+//	version  = 2 (snapshotVersion2); 1 is read too (no group configs)
 //	crc      = CRC-32C (Castagnoli) of magic, version and body, big-endian
 //	body     = applied:uvarint        FSM applied index when taken (>= index)
 //	           index:uvarint          Image.Index
@@ -21,11 +21,13 @@ package cluster
 //	               partitions:uvarint count, then for partition 0, 1, ...:
 //	                   leader:varint leaderEpoch:varint partitionEpoch:varint
 //	                   replicas:[]int32 isr:[]int32
+//	           (version 2 on) groupConfigs:uvarint count, then by ascending id:
+//	               group:string configs:map[string]string
 //
 // ControllerID is not stored: it is not part of the log's state.
-// Recipe for version 2: add snapshotVersion2 and its body; decodeImage keeps
-// reading version 1 (raft restores the newest snapshot at start-up, which may
-// have been written by the previous binary).
+// A new version adds its fields at the end of the body; decodeImage keeps
+// reading the older ones (raft restores the newest snapshot at start-up,
+// which may have been written by the previous binary).
 
 import (
 	"bytes"
@@ -35,7 +37,10 @@ import (
 	"slices"
 )
 
-const snapshotVersion1 = 1
+const (
+	snapshotVersion1 = 1
+	snapshotVersion2 = 2 // adds group configs
+)
 
 var snapshotMagic = []byte("GRMI")
 
@@ -45,7 +50,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func encodeImage(img *Image, applied uint64) []byte {
 	e := &encoder{b: make([]byte, 0, 256)}
 	e.b = append(e.b, snapshotMagic...)
-	e.u8(snapshotVersion1)
+	e.u8(snapshotVersion2)
 	e.uvarint(applied)
 	e.uvarint(img.Index)
 	e.str(img.ClusterID)
@@ -85,6 +90,12 @@ func encodeImage(img *Image, applied uint64) []byte {
 			e.int32s(p.ISR)
 		}
 	}
+	groups := sortedKeys(img.GroupConfigs)
+	e.uvarint(uint64(len(groups)))
+	for _, g := range groups {
+		e.str(g)
+		e.strMap(img.GroupConfigs[g])
+	}
 	e.b = binary.BigEndian.AppendUint32(e.b, crc32Checksum(e.b))
 	return e.b
 }
@@ -101,8 +112,9 @@ func decodeImage(b []byte) (img *Image, applied uint64, err error) {
 		return nil, 0, fmt.Errorf("%w: snapshot checksum %08x, stored %08x", ErrCorrupt, got, sum)
 	}
 	d := &decoder{b: body, off: len(snapshotMagic)}
-	if v := d.u8(); v != snapshotVersion1 {
-		return nil, 0, fmt.Errorf("%w: snapshot version %d (this binary knows 1)", ErrUnsupportedVersion, v)
+	version := d.u8()
+	if version != snapshotVersion1 && version != snapshotVersion2 {
+		return nil, 0, fmt.Errorf("%w: snapshot version %d (this binary knows 1 and 2)", ErrUnsupportedVersion, version)
 	}
 	img = emptyImage()
 	img.changed = nil
@@ -152,6 +164,19 @@ func decodeImage(b []byte) (img *Image, applied uint64, err error) {
 		}
 		img.Topics[t.Name], img.TopicsByID[t.ID] = t, t
 	}
+	if version >= snapshotVersion2 {
+		ng := d.count(2)
+		for i := 0; i < ng && d.err == nil; i++ {
+			g, m := d.str(), d.strMap()
+			if g == "" || len(m) == 0 {
+				d.fail("group config set %q empty or unnamed", g)
+			}
+			if _, dup := img.GroupConfigs[g]; dup {
+				d.fail("group config set %q twice", g)
+			}
+			img.GroupConfigs[g] = m
+		}
+	}
 	if err := d.finish(); err != nil {
 		return nil, 0, fmt.Errorf("snapshot: %w", err)
 	}
@@ -166,8 +191,13 @@ func decodeImage(b []byte) (img *Image, applied uint64, err error) {
 func imagesEqual(a, b *Image) bool {
 	if a.Index != b.Index || a.ClusterID != b.ClusterID || a.NextProducerID != b.NextProducerID ||
 		len(a.Brokers) != len(b.Brokers) || len(a.Topics) != len(b.Topics) || len(a.TopicsByID) != len(b.TopicsByID) ||
-		len(a.BrokerConfigs) != len(b.BrokerConfigs) {
+		len(a.BrokerConfigs) != len(b.BrokerConfigs) || len(a.GroupConfigs) != len(b.GroupConfigs) {
 		return false
+	}
+	for k, m := range a.GroupConfigs {
+		if !mapsEqual(m, b.GroupConfigs[k]) {
+			return false
+		}
 	}
 	for id, x := range a.Brokers {
 		if y, ok := b.Brokers[id]; !ok || !brokerInfoEqual(x, y) {

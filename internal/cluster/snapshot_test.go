@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"testing"
@@ -19,6 +20,9 @@ func busyImage(t *testing.T) *fsm {
 		CreateTopic{Name: "b", ID: id16(2), Assignments: [][]int32{{2}, {3}}},
 		AlterConfigs{Resource: ResourceBroker, Name: "", Set: map[string]*string{"x": strp("y")}},
 		AlterConfigs{Resource: ResourceBroker, Name: "2", Set: map[string]*string{"z": strp("")}},
+		AlterConfigs{Resource: ResourceGroup, Name: "g1", Set: map[string]*string{"consumer.session.timeout.ms": strp("50000")}},
+		AlterConfigs{Resource: ResourceGroup, Name: "g2", Set: map[string]*string{"consumer.heartbeat.interval.ms": strp("6000")}},
+		AlterConfigs{Resource: ResourceGroup, Name: "g2", Set: map[string]*string{"consumer.heartbeat.interval.ms": nil}},
 		AllocateProducerIDs{Count: 77},
 		FenceBroker{ID: 3, Epoch: -1, Fenced: true},
 		ChangePartition{Topic: "a", Partition: 1, ISR: []int32{}, Leader: i32p(-1), PartitionEpoch: 0},
@@ -42,6 +46,9 @@ func (s *memSink) Close() error  { return nil }
 
 func TestSnapshotRoundTrip(t *testing.T) {
 	f := busyImage(t)
+	if g := f.Image().GroupConfigs; len(g) != 1 || g["g1"]["consumer.session.timeout.ms"] != "50000" {
+		t.Fatalf("group configs %v: want g1 only (g2's only config was deleted)", g)
+	}
 	snap, err := f.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -150,5 +157,26 @@ func TestSnapshotRestartNode(t *testing.T) {
 	ctx := context.Background()
 	if _, err := n2.Propose(ctx, AllocateProducerIDs{Count: 1}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSnapshotVersion1 reads a snapshot written before group configs (the
+// version a previous binary wrote): same body without the group section.
+func TestSnapshotVersion1(t *testing.T) {
+	f := threeBrokers(t)
+	applyAll(t, f, 4, InitCluster{ClusterID: "abc"}, CreateTopic{Name: "a", ID: id16(1), Partitions: 2, ReplicationFactor: 1})
+	applied, _ := f.applied()
+	v2 := encodeImage(f.Image(), applied)
+	// Drop the CRC and the empty group section (one uvarint 0), mark it
+	// version 1, checksum again.
+	body := bytes.Clone(v2[:len(v2)-4-1])
+	body[len(snapshotMagic)] = snapshotVersion1
+	v1 := binary.BigEndian.AppendUint32(body, crc32Checksum(body))
+	img, gotApplied, err := decodeImage(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !imagesEqual(img, f.Image()) || gotApplied != applied || img.GroupConfigs == nil {
+		t.Fatalf("version 1 snapshot decoded as\n%s\nwant\n%s", describe(img), describe(f.Image()))
 	}
 }

@@ -339,6 +339,8 @@ func SourceName(src int8) string {
 		return "STATIC_BROKER_CONFIG"
 	case SourceDefault:
 		return "DEFAULT_CONFIG"
+	case SourceGroup:
+		return "GROUP_CONFIG"
 	}
 	return "UNKNOWN"
 }

@@ -251,7 +251,8 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 		}
 	}
 	m.clientID, m.clientHost = cl.ID, cl.Host
-	m.deadline = now.Add(g.c.cfg.ConsumerSessionTimeout)
+	session, _ := g.c.consumerTimeouts(g.id)
+	m.deadline = now.Add(session)
 	if req.RackID != nil {
 		m.rackID = req.RackID
 	}
@@ -300,7 +301,8 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 	id := m.id
 	r.MemberID = &id
 	r.MemberEpoch = m.epoch
-	r.HeartbeatIntervalMillis = int32(g.c.cfg.ConsumerHeartbeatInterval / time.Millisecond)
+	_, heartbeat := g.c.consumerTimeouts(g.id)
+	r.HeartbeatIntervalMillis = int32(heartbeat / time.Millisecond)
 	if m.dirty || req.Topics != nil {
 		a := kmsg.NewConsumerGroupHeartbeatResponseAssignment()
 		for _, t := range sortedTopicIDs(m.assigned) {

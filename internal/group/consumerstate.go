@@ -399,6 +399,7 @@ func (g *group) restoreConsumerLocked(l *consumerLoad, now time.Time) {
 	for id := range l.current {
 		mw(id).current = l.raw[consumerKey{typ: keyConsumerGroupCurrentMemberAssignment, group: g.id, member: id}]
 	}
+	session, _ := g.c.consumerTimeouts(g.id)
 	for _, id := range sortedKeys(l.members) {
 		v := l.members[id]
 		mw(id).meta = l.raw[consumerKey{typ: keyConsumerGroupMemberMetadata, group: g.id, member: id}]
@@ -414,7 +415,7 @@ func (g *group) restoreConsumerLocked(l *consumerLoad, now time.Time) {
 			assigned:         assignment{},
 			reported:         assignment{},
 			dirty:            true, // resend the assignment: the last response may have been lost
-			deadline:         now.Add(g.c.cfg.ConsumerSessionTimeout),
+			deadline:         now.Add(session),
 		}
 		sort.Strings(m.names)
 		if v.ServerAssignor != nil {

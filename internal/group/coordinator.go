@@ -32,6 +32,12 @@ type Config struct {
 	ConsumerHeartbeatInterval time.Duration // group.consumer.heartbeat.interval.ms
 	ConsumerMaxSize           int           // group.consumer.max.size
 
+	// ConsumerTimeouts, when set, gives a consumer group's session timeout
+	// and heartbeat interval (its KIP-848 group configs, else the broker's
+	// values above), read at every heartbeat so that a change applies at
+	// once. Must be safe for concurrent use.
+	ConsumerTimeouts func(groupID string) (session, heartbeat time.Duration)
+
 	// Image returns the current metadata image; KIP-848 groups resolve
 	// subscriptions and topic ids with it. Must be safe for concurrent use.
 	Image func() *cluster.Image
@@ -696,4 +702,14 @@ func parseKey(b []byte) (parsedKey, error) {
 	default:
 		return parsedKey{kind: keyKindOther, version: v}, nil
 	}
+}
+
+// consumerTimeouts returns group id's session timeout and heartbeat interval.
+func (c *Coordinator) consumerTimeouts(id string) (session, heartbeat time.Duration) {
+	if c.cfg.ConsumerTimeouts != nil {
+		if s, h := c.cfg.ConsumerTimeouts(id); s > 0 && h > 0 {
+			return s, h
+		}
+	}
+	return c.cfg.ConsumerSessionTimeout, c.cfg.ConsumerHeartbeatInterval
 }

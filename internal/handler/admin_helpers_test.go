@@ -202,14 +202,14 @@ func TestApplyConfigOps(t *testing.T) {
 }
 
 func TestCheckDynamicConfigs(t *testing.T) {
-	norm, err := checkDynamicConfigs(cluster.ResourceTopic, map[string]string{"retention.ms": " +0600 "})
+	norm, err := checkDynamicConfigs(cluster.ResourceTopic, map[string]string{"retention.ms": " +0600 "}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if norm["retention.ms"] != "600" {
 		t.Errorf("normalized retention.ms = %q, want 600", norm["retention.ms"])
 	}
-	_, err = checkDynamicConfigs(cluster.ResourceTopic, map[string]string{"retention.ms": "abc", "segment.bytes": "-5"})
+	_, err = checkDynamicConfigs(cluster.ResourceTopic, map[string]string{"retention.ms": "abc", "segment.bytes": "-5"}, nil)
 	if !errors.Is(err, kerr.InvalidConfig) {
 		t.Fatalf("err = %v, want INVALID_CONFIG", err)
 	}

@@ -8,8 +8,9 @@ package handler
 // The legacy, non-incremental form: the configs given replace the resource's
 // whole dynamic configuration (a name left out returns to its default; a
 // null value is the same as leaving the name out, as in Kafka). Resources:
-// TOPIC (its overrides) and BROKER (name = a broker id for that broker's
-// dynamic configs, "" for the cluster-wide defaults). Every value is checked
+// TOPIC (its overrides), BROKER (name = a broker id for that broker's
+// dynamic configs, "" for the cluster-wide defaults) and GROUP (a group id:
+// its KIP-848 configs, checked against the broker's group.consumer.* bounds). Every value is checked
 // with internal/config before anything is proposed: an unknown topic config,
 // a bad value or a broker config that cannot change at runtime is
 // INVALID_CONFIG with a message naming the config and the value. A broker
@@ -99,7 +100,7 @@ func (h *Handler) alterConfigs(ctx context.Context, rr kmsg.AlterConfigsRequestR
 		}
 		next[c.Name] = *c.Value
 	}
-	norm, err := checkDynamicConfigs(target.res, next)
+	norm, err := checkDynamicConfigs(target.res, next, h.b.Config)
 	if err != nil || validateOnly {
 		return err
 	}
@@ -155,6 +156,11 @@ func (h *Handler) alterTarget(img *cluster.Image, typ kmsg.ConfigResourceType, n
 			return configTarget{}, codeErrorf(kerr.InvalidRequest, "broker id must be an integer, but it is: %q", name)
 		}
 		return configTarget{res: cluster.ResourceBroker, name: name, current: img.BrokerConfigs[name]}, nil
+	case resourceGroup:
+		if name == "" {
+			return configTarget{}, codeErrorf(kerr.InvalidRequest, "group name must not be empty")
+		}
+		return configTarget{res: cluster.ResourceGroup, name: name, current: img.GroupConfigs[name]}, nil
 	case resourceBrokerLogger:
 		return configTarget{}, codeErrorf(kerr.InvalidRequest, "broker loggers cannot be altered: Gregor's log level is set at start-up")
 	}
@@ -179,8 +185,11 @@ func isBrokerID(name string) bool {
 
 // lookupConfigDef returns the definition of a config of the resource kind.
 func lookupConfigDef(res cluster.ResourceType, name string) (config.Def, bool) {
-	if res == cluster.ResourceTopic {
+	switch res {
+	case cluster.ResourceTopic:
 		return config.LookupTopic(name)
+	case cluster.ResourceGroup:
+		return config.LookupGroup(name)
 	}
 	return config.LookupBroker(name)
 }
@@ -189,11 +198,14 @@ func lookupConfigDef(res cluster.ResourceType, name string) (config.Def, bool) {
 // would leave on a resource and returns it normalized (a new map). Every
 // problem is reported in one INVALID_CONFIG error whose message names each
 // bad config and value.
-func checkDynamicConfigs(res cluster.ResourceType, m map[string]string) (map[string]string, error) {
+func checkDynamicConfigs(res cluster.ResourceType, m map[string]string, static *config.Broker) (map[string]string, error) {
 	var err error
-	if res == cluster.ResourceTopic {
+	switch res {
+	case cluster.ResourceTopic:
 		err = config.ValidateTopicConfigs(m)
-	} else {
+	case cluster.ResourceGroup:
+		_, err = config.NormalizeGroupConfigs(m, static)
+	default:
 		err = config.ValidateBrokerDynamic(m)
 	}
 	if err != nil {

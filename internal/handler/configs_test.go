@@ -246,7 +246,7 @@ func TestBrokerConfigs(t *testing.T) {
 	for _, r := range []struct {
 		typ  kmsg.ConfigResourceType
 		name string
-	}{{4, "2"}, {4, "x"}, {8, "1"}, {32, "g"}} {
+	}{{4, "2"}, {4, "x"}, {8, "1"}, {16, "g"}} {
 		rr := kmsg.NewDescribeConfigsRequestResource()
 		rr.ResourceType, rr.ResourceName = r.typ, r.name
 		req.Resources = append(req.Resources, rr)
@@ -344,4 +344,104 @@ func TestAlterConfigsDuplicateResources(t *testing.T) {
 	wantCode(t, "incremental duplicate 1", ir.Resources[0].ErrorCode, kerr.InvalidRequest)
 	wantCode(t, "incremental duplicate 2", ir.Resources[1].ErrorCode, kerr.InvalidRequest)
 	wantCode(t, "incremental single", ir.Resources[2].ErrorCode, nil)
+}
+
+// TestGroupConfigs covers KIP-848 group configs (GROUP resources, Kafka
+// 4.0): set for a group that does not exist yet, described with their
+// sources, bounded by the broker's group.consumer.* values, and applied to
+// the group's members at their next heartbeat.
+func TestGroupConfigs(t *testing.T) {
+	b := testutil.NewBroker(t)
+	createTopic(t, b.Admin(t), "gc", 1, nil)
+	cl := b.Client(t)
+
+	alter := func(configs ...kmsg.IncrementalAlterConfigsRequestResourceConfig) (int16, string) {
+		t.Helper()
+		req := kmsg.NewPtrIncrementalAlterConfigsRequest()
+		rr := kmsg.NewIncrementalAlterConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName, rr.Configs = kmsg.ConfigResourceTypeGroupConfig, "g848", configs
+		req.Resources = append(req.Resources, rr)
+		r := request[*kmsg.IncrementalAlterConfigsResponse](t, cl, req).Resources[0]
+		msg := ""
+		if r.ErrorMessage != nil {
+			msg = *r.ErrorMessage
+		}
+		return r.ErrorCode, msg
+	}
+	describe := func(name string) []kmsg.DescribeConfigsResponseResourceConfig {
+		t.Helper()
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeGroupConfig, name
+		req.Resources = append(req.Resources, rr)
+		req.IncludeSynonyms = true
+		r := request[*kmsg.DescribeConfigsResponse](t, cl, req).Resources[0]
+		wantCode(t, "describe group "+name, r.ErrorCode, nil)
+		return r.Configs
+	}
+
+	// Defaults: the broker's values, DEFAULT_CONFIG.
+	for _, c := range describe("g848") {
+		want := map[string]string{"consumer.session.timeout.ms": "45000", "consumer.heartbeat.interval.ms": "5000"}[c.Name]
+		if c.Value == nil || *c.Value != want || c.Source != kmsg.ConfigSourceDefaultConfig {
+			t.Errorf("default %s = %v (%v), want %s", c.Name, c.Value, c.Source, want)
+		}
+	}
+	if code, msg := alter(groupOp("consumer.heartbeat.interval.ms", kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr("6000")), groupOp("consumer.session.timeout.ms", kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr("50000"))); code != 0 {
+		t.Fatalf("set group configs: %v %s", kerr.ErrorForCode(code), msg)
+	}
+	for _, c := range describe("g848") {
+		want := map[string]string{"consumer.session.timeout.ms": "50000", "consumer.heartbeat.interval.ms": "6000"}[c.Name]
+		if c.Value == nil || *c.Value != want || c.Source != kmsg.ConfigSourceGroupConfig {
+			t.Errorf("%s = %v (%v), want %s from GROUP_CONFIG", c.Name, c.Value, c.Source, want)
+		}
+	}
+	// Bounds are the broker's; names are Kafka's, share groups excepted.
+	if code, msg := alter(groupOp("consumer.session.timeout.ms", kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr("1000"))); code != kerr.InvalidConfig.Code || !strings.Contains(msg, "group.consumer.min.session.timeout.ms") {
+		t.Errorf("session below the minimum: %v %q", kerr.ErrorForCode(code), msg)
+	}
+	if code, _ := alter(groupOp("share.session.timeout.ms", kmsg.IncrementalAlterConfigOpSet, kmsg.StringPtr("45000"))); code != kerr.InvalidConfig.Code {
+		t.Errorf("share group config: %v", kerr.ErrorForCode(code))
+	}
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	rr := kmsg.NewDescribeConfigsRequestResource()
+	rr.ResourceType = kmsg.ConfigResourceTypeGroupConfig
+	req.Resources = append(req.Resources, rr)
+	wantCode(t, "unnamed group", request[*kmsg.DescribeConfigsResponse](t, cl, req).Resources[0].ErrorCode, kerr.InvalidRequest)
+
+	// A member of the group is told the group's heartbeat interval.
+	hb := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	hb.Group, hb.MemberID, hb.MemberEpoch = "g848", "m1", 0
+	hb.SubscribedTopicNames = []string{"gc"}
+	hb.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+	hb.RebalanceTimeoutMillis = 30000
+	fc := kmsg.NewPtrFindCoordinatorRequest()
+	fc.CoordinatorKey, fc.CoordinatorKeys = "g848", []string{"g848"}
+	request[*kmsg.FindCoordinatorResponse](t, cl, fc) // creates __consumer_offsets
+	var resp *kmsg.ConsumerGroupHeartbeatResponse
+	for i := 0; ; i++ {
+		resp = request[*kmsg.ConsumerGroupHeartbeatResponse](t, cl, hb)
+		if (resp.ErrorCode != kerr.CoordinatorNotAvailable.Code && resp.ErrorCode != kerr.CoordinatorLoadInProgress.Code) || i == 100 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if resp.ErrorCode != 0 || resp.HeartbeatIntervalMillis != 6000 {
+		t.Errorf("heartbeat: %v interval %d ms, want the group's 6000", kerr.ErrorForCode(resp.ErrorCode), resp.HeartbeatIntervalMillis)
+	}
+	// Deleting the config brings back the broker's value at once.
+	if code, msg := alter(groupOp("consumer.heartbeat.interval.ms", kmsg.IncrementalAlterConfigOpDelete, nil)); code != 0 {
+		t.Fatalf("delete: %v %s", kerr.ErrorForCode(code), msg)
+	}
+	hb.MemberEpoch = resp.MemberEpoch
+	hb.SubscribedTopicNames, hb.Topics, hb.RebalanceTimeoutMillis = nil, nil, -1
+	if resp = request[*kmsg.ConsumerGroupHeartbeatResponse](t, cl, hb); resp.ErrorCode != 0 || resp.HeartbeatIntervalMillis != 5000 {
+		t.Errorf("heartbeat after delete: %v interval %d ms, want the broker's 5000", kerr.ErrorForCode(resp.ErrorCode), resp.HeartbeatIntervalMillis)
+	}
+}
+
+func groupOp(name string, op kmsg.IncrementalAlterConfigOp, value *string) kmsg.IncrementalAlterConfigsRequestResourceConfig {
+	c := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+	c.Name, c.Op, c.Value = name, op, value
+	return c
 }

@@ -21,6 +21,10 @@ package handler
 //   - BROKER_LOGGER (8): Kafka lists log4j loggers; Gregor logs with slog and
 //     has one logger, reported as "root" with the level it logs at (read
 //     only: IncrementalAlterConfigs cannot change it).
+//   - GROUP (32, KIP-848): name = a group id (the group need not exist)
+//     describes the group configs, each the group's own value
+//     (GROUP_CONFIG) or the broker's group.consumer.* value (DEFAULT_CONFIG);
+//     an empty name is INVALID_REQUEST.
 //   - anything else: INVALID_REQUEST.
 //
 // ConfigNames null or empty means every config; otherwise only those named
@@ -49,6 +53,7 @@ const (
 	resourceTopic        = kmsg.ConfigResourceType(2)
 	resourceBroker       = kmsg.ConfigResourceType(4)
 	resourceBrokerLogger = kmsg.ConfigResourceType(8)
+	resourceGroup        = kmsg.ConfigResourceType(32)
 )
 
 // sourceBrokerLogger is DYNAMIC_BROKER_LOGGER_CONFIG.
@@ -107,6 +112,11 @@ func (h *Handler) describeResource(ctx context.Context, img *cluster.Image, typ 
 		// Dynamic configs are keyed by the canonical id ("01" names broker 1).
 		own := strconv.Itoa(int(h.b.NodeID))
 		return config.DescribeBroker(h.b.NodeID, img.BrokerConfigs[own], img.BrokerConfigs[""], h.b.Config), nil
+	case resourceGroup:
+		if name == "" {
+			return nil, codeErrorf(kerr.InvalidRequest, "group name must not be empty")
+		}
+		return config.DescribeGroup(img.GroupConfigs[name], h.b.Config), nil
 	case resourceBrokerLogger:
 		if err := h.checkOwnBroker(name); err != nil {
 			return nil, err

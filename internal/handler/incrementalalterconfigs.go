@@ -81,7 +81,7 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, rr kmsg.Increment
 	if err != nil {
 		return err
 	}
-	norm, err := checkDynamicConfigs(target.res, next)
+	norm, err := checkDynamicConfigs(target.res, next, h.b.Config)
 	if err != nil || validateOnly {
 		return err
 	}
@@ -128,8 +128,11 @@ func applyConfigOps(res cluster.ResourceType, current map[string]string, ops []k
 			// A custom broker config can be set and deleted; with no
 			// type it has no list to append to, as in Kafka.
 			kind := "topic"
-			if res == cluster.ResourceBroker {
+			switch res {
+			case cluster.ResourceBroker:
 				kind = "broker"
+			case cluster.ResourceGroup:
+				kind = "group"
 			}
 			return nil, codeErrorf(kerr.InvalidConfig, "unknown %s config %q", kind, op.Name)
 		}
