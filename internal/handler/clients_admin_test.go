@@ -1,11 +1,14 @@
 package handler_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -22,12 +25,47 @@ func TestAdvertisedAdminVersions(t *testing.T) {
 		got[k.ApiKey] = [2]int16{k.MinVersion, k.MaxVersion}
 	}
 	for key, want := range map[int16][2]int16{
-		2: {0, 10}, 20: {0, 6}, 21: {0, 2}, 23: {0, 4}, 32: {0, 4}, 33: {0, 2},
+		2: {0, 10}, 20: {0, 6}, 21: {0, 2}, 23: {0, 4}, 29: {0, 3}, 30: {0, 3}, 31: {0, 3}, 32: {0, 4}, 33: {0, 2},
 		35: {0, 4}, 37: {0, 3}, 44: {0, 1}, 60: {0, 2}, 61: {0, 0},
 	} {
 		if got[key] != want {
 			t.Errorf("%s advertised %v, want %v", kmsg.NameForKey(key), got[key], want)
 		}
+	}
+}
+
+// TestACLsWithoutAuthorizer: with no authorizer the ACL APIs answer
+// SECURITY_DISABLED, as Kafka's do without authorizer.class.name; kadm and
+// sarama report that ACLs are off.
+func TestACLsWithoutAuthorizer(t *testing.T) {
+	b := testutil.NewBroker(t)
+	adm := b.Admin(t)
+	ctx := testCtx(t)
+	acl := kadm.NewACLs().Allow("User:alice").Topics("t").Operations(kadm.OpRead).ResourcePatternType(kadm.ACLPatternLiteral)
+	created, err := adm.CreateACLs(ctx, acl)
+	if err != nil || len(created) != 1 || !errors.Is(created[0].Err, kerr.SecurityDisabled) {
+		t.Errorf("create: %v %+v, want SECURITY_DISABLED", err, created)
+	}
+	described, err := adm.DescribeACLs(ctx, kadm.NewACLs().Allow("User:alice").AllowHosts("*").Topics("t").Operations(kadm.OpAny).ResourcePatternType(kadm.ACLPatternAny))
+	if err != nil || len(described) == 0 || !errors.Is(described[0].Err, kerr.SecurityDisabled) {
+		t.Errorf("describe: %v %+v, want SECURITY_DISABLED", err, described)
+	}
+	deleted, err := adm.DeleteACLs(ctx, kadm.NewACLs().Allow("User:alice").AllowHosts("*").Topics("t").Operations(kadm.OpAny).ResourcePatternType(kadm.ACLPatternAny))
+	if err != nil || len(deleted) == 0 || !errors.Is(deleted[0].Err, kerr.SecurityDisabled) {
+		t.Errorf("delete: %v %+v, want SECURITY_DISABLED", err, deleted)
+	}
+
+	conf := sarama.NewConfig()
+	conf.Version = sarama.V3_0_0_0
+	sa, err := sarama.NewClusterAdmin([]string{b.Addr()}, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sa.Close()
+	_, err = sa.ListAcls(sarama.AclFilter{ResourceType: sarama.AclResourceAny, Operation: sarama.AclOperationAny,
+		PermissionType: sarama.AclPermissionAny, ResourcePatternTypeFilter: sarama.AclPatternAny})
+	if !errors.Is(err, sarama.ErrSecurityDisabled) {
+		t.Errorf("sarama ListAcls: %v, want SECURITY_DISABLED", err)
 	}
 }
 
