@@ -44,6 +44,15 @@ func (a assignment) has(t [16]byte, p int32) bool {
 	return false
 }
 
+// clone returns a copy sharing nothing with a.
+func (a assignment) clone() assignment {
+	out := make(assignment, len(a))
+	for t, ps := range a {
+		out[t] = append([]int32(nil), ps...)
+	}
+	return out
+}
+
 func (a assignment) size() int {
 	n := 0
 	for _, ps := range a {

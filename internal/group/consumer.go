@@ -175,6 +175,10 @@ func (c *Coordinator) consumerGroupHeartbeat(req *kmsg.ConsumerGroupHeartbeatReq
 	return heartbeatResult{resp: resp, s: s, last: last}
 }
 
+// staticLeaveEpoch is the member epoch of a static member's leave (KIP-848's
+// LEAVE_GROUP_STATIC_MEMBER_EPOCH), and of the member while it is away.
+const staticLeaveEpoch = -2
+
 func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest, re *regexp.Regexp, cl Client, now time.Time) (*kmsg.ConsumerGroupHeartbeatResponse, error) {
 	switch {
 	case g.kind == kindClassic && len(g.members) > 0:
@@ -190,6 +194,7 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 	}
 	cg := g.cg
 	var m *consumerMember
+	var departed *consumerMember // the static member a rejoin replaces
 	switch req.MemberEpoch {
 	case -1, -2:
 		m = cg.members[req.MemberID]
@@ -199,7 +204,18 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 			r.MemberEpoch = req.MemberEpoch
 			return r, nil
 		}
-		g.removeConsumerMemberLocked(m, now, "member left")
+		if req.MemberEpoch == staticLeaveEpoch && m.instanceID != nil {
+			// A static member leaving with -2 only steps out (KIP-848,
+			// as KIP-345 for classic groups): it keeps its partitions,
+			// which nobody else gets, until its session times out or
+			// a member with its instance id takes its place.
+			m.epoch, m.prevEpoch = staticLeaveEpoch, staticLeaveEpoch
+			m.revoking, m.revokeDeadline = nil, time.Time{}
+			cg.touch(m.id)
+			g.c.log.Info("static consumer group member left temporarily", "group", g.id, "member", m.id, "instance", *m.instanceID)
+		} else {
+			g.removeConsumerMemberLocked(m, now, "member left")
+		}
 		r := kmsg.NewPtrConsumerGroupHeartbeatResponse()
 		r.MemberID = &m.id
 		r.MemberEpoch = req.MemberEpoch
@@ -210,23 +226,38 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 			id = uuid.NewString()
 		}
 		if req.InstanceID != nil {
-			if owner, ok := cg.static[*req.InstanceID]; ok && owner != id {
-				if old := cg.members[owner]; old != nil && old.epoch != -2 {
+			if owner, ok := cg.static[*req.InstanceID]; ok {
+				old := cg.members[owner]
+				switch {
+				case old == nil:
+				case old.epoch != staticLeaveEpoch && owner != id:
 					return nil, kerr.UnreleasedInstanceID
-				}
-				if old := cg.members[owner]; old != nil {
-					g.removeConsumerMemberLocked(old, now, "static member replaced")
+				case old.epoch == staticLeaveEpoch:
+					departed = old
 				}
 			}
 		}
-		if old := cg.members[id]; old != nil {
+		if old := cg.members[id]; old != nil && old != departed {
 			// Rejoining after being fenced: it gave up its partitions.
 			g.removeConsumerMemberLocked(old, now, "member rejoined")
 		}
-		if len(cg.members) >= g.c.cfg.ConsumerMaxSize {
+		if departed == nil && len(cg.members) >= g.c.cfg.ConsumerMaxSize {
 			return nil, kerr.GroupMaxSizeReached
 		}
 		m = &consumerMember{id: id, assigned: assignment{}, reported: assignment{}, dirty: true}
+		if departed != nil {
+			// It takes the departed member's place as it was: the same
+			// partitions and target, so the group does not rebalance
+			// (a changed subscription below still does).
+			delete(cg.members, departed.id)
+			cg.touch(departed.id)
+			m.assigned = departed.assigned.clone()
+			m.names, m.regex, m.re, m.assignor, m.rackID = departed.names, departed.regex, departed.re, departed.assignor, departed.rackID
+			if t, ok := cg.target[departed.id]; ok {
+				delete(cg.target, departed.id)
+				cg.target[id] = t
+			}
+		}
 		cg.members[id] = m
 		cg.touch(id)
 		if req.InstanceID != nil {
@@ -234,9 +265,13 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 			m.instanceID = &iid
 			cg.static[iid] = id
 		}
-		cg.epoch++
-		g.setStateLocked(StateAssigning)
-		g.c.log.Info("consumer group member joined", "group", g.id, "member", id, "group_epoch", cg.epoch)
+		if departed != nil {
+			g.c.log.Info("static consumer group member rejoined", "group", g.id, "member", id, "replaces", departed.id, "instance", *m.instanceID, "group_epoch", cg.epoch)
+		} else {
+			cg.epoch++
+			g.setStateLocked(StateAssigning)
+			g.c.log.Info("consumer group member joined", "group", g.id, "member", id, "group_epoch", cg.epoch)
+		}
 	default:
 		m = cg.members[req.MemberID]
 		if m == nil {
@@ -278,7 +313,7 @@ func (g *group) consumerHeartbeatLocked(req *kmsg.ConsumerGroupHeartbeatRequest,
 	if req.ServerAssignor != nil && *req.ServerAssignor != m.assignor {
 		m.assignor, changed = *req.ServerAssignor, true
 	}
-	if changed && req.MemberEpoch != 0 {
+	if changed && (req.MemberEpoch != 0 || departed != nil) {
 		cg.epoch++
 	}
 	if req.Topics != nil {
@@ -498,6 +533,9 @@ func (g *group) consumerStateLocked() State {
 		return StateAssigning
 	}
 	for _, m := range cg.members {
+		if m.epoch == staticLeaveEpoch {
+			continue // a departed static member holds its partitions as they are
+		}
 		if m.epoch != cg.assignmentEpoch || len(m.revoking) > 0 || !m.assigned.equal(cg.target[m.id]) {
 			return StateReconciling
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gregor-streaming/gregor/internal/cluster"
@@ -227,4 +228,124 @@ func TestConsumerStatePersistAndReplay(t *testing.T) {
 	if r := log.replay(t, c, "g"); r.kind != kindNone || r.cg != nil {
 		t.Fatalf("deleted group replayed as kind %v", r.kind)
 	}
+}
+
+// staticHeartbeat is heartbeat for a member with a group instance id.
+func staticHeartbeat(t *testing.T, g *group, id, instance string, epoch int32, topics []string, owned assignment) *kmsg.ConsumerGroupHeartbeatResponse {
+	t.Helper()
+	req := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	req.Version = 1
+	req.Group, req.MemberID, req.MemberEpoch, req.InstanceID = g.id, id, epoch, &instance
+	req.SubscribedTopicNames = topics
+	req.RebalanceTimeoutMillis = 30000
+	if owned != nil {
+		req.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+		for _, tid := range sortedTopicIDs(owned) {
+			req.Topics = append(req.Topics, kmsg.ConsumerGroupHeartbeatRequestTopic{TopicID: tid, Partitions: owned[tid]})
+		}
+	}
+	resp, err := g.consumerHeartbeatLocked(req, nil, Client{ID: "client-" + id, Host: "/127.0.0.1"}, g.c.now())
+	if err != nil {
+		t.Fatalf("heartbeat %s (%s) epoch %d: %v", id, instance, epoch, err)
+	}
+	return resp
+}
+
+// TestConsumerStaticMemberDeparture: a static member that leaves with epoch
+// -2 keeps its partitions for its session timeout; a new member with its
+// instance id takes them over without a rebalance (group epoch unchanged);
+// one that does not come back is removed and the group rebalances.
+func TestConsumerStaticMemberDeparture(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := testCoordinator(testImage(map[string]int{"a": 4}), func() time.Time { return now })
+	g := newGroup(&shard{c: c}, "g")
+	var log recordLog
+
+	// Two static members settle on two partitions each.
+	r1 := staticHeartbeat(t, g, "m1", "i1", 0, []string{"a"}, assignment{})
+	r2 := staticHeartbeat(t, g, "m2", "i2", 0, []string{"a"}, assignment{})
+	for range 3 {
+		r1 = staticHeartbeat(t, g, "m1", "i1", r1.MemberEpoch, nil, respAssignmentOr(r1, g, "m1"))
+		r2 = staticHeartbeat(t, g, "m2", "i2", r2.MemberEpoch, nil, respAssignmentOr(r2, g, "m2"))
+	}
+	log.persist(g)
+	if st := g.consumerStateLocked(); st != StateStable || g.cg.members["m1"].assigned.size() != 2 {
+		t.Fatalf("not settled: %s, m1 owns %d", st, g.cg.members["m1"].assigned.size())
+	}
+	epoch := g.cg.epoch
+	m1Parts := g.cg.members["m1"].assigned.clone()
+
+	// m1 steps out: it stays, with its partitions, and nothing moves.
+	if r := staticHeartbeat(t, g, "m1", "i1", -2, nil, nil); r.MemberEpoch != -2 {
+		t.Fatalf("static leave answered epoch %d", r.MemberEpoch)
+	}
+	log.persist(g)
+	if m := g.cg.members["m1"]; m == nil || m.epoch != -2 || !m.assigned.equal(m1Parts) {
+		t.Fatalf("departed static member: %+v", m)
+	}
+	if g.cg.epoch != epoch || g.consumerStateLocked() != StateStable {
+		t.Fatalf("group epoch %d (was %d), state %s after a static leave", g.cg.epoch, epoch, g.consumerStateLocked())
+	}
+	r2 = staticHeartbeat(t, g, "m2", "i2", r2.MemberEpoch, nil, respAssignmentOr(r2, g, "m2"))
+	if g.cg.members["m2"].assigned.size() != 2 {
+		t.Fatal("m2 took the departed member's partitions")
+	}
+	checkReplay(t, c, &log, g)
+
+	// Its successor (a new member id, the same instance id) takes its
+	// place: same partitions, the group's epoch, no rebalance.
+	now = now.Add(10 * time.Second)
+	r3 := staticHeartbeat(t, g, "m3", "i1", 0, []string{"a"}, assignment{})
+	log.persist(g)
+	if r3.MemberEpoch != g.cg.assignmentEpoch || !respAssignment(r3).equal(m1Parts) || g.cg.epoch != epoch {
+		t.Fatalf("successor: epoch %d (assignment epoch %d), got %v want %v, group epoch %d (was %d)",
+			r3.MemberEpoch, g.cg.assignmentEpoch, respAssignment(r3), m1Parts, g.cg.epoch, epoch)
+	}
+	if g.cg.members["m1"] != nil || g.cg.static["i1"] != "m3" {
+		t.Fatal("the departed member is still there")
+	}
+	checkReplay(t, c, &log, g)
+
+	// While m3 is active, another member with its instance id is refused.
+	req := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	req.Group, req.MemberID, req.MemberEpoch, req.InstanceID = "g", "m4", 0, kmsg.StringPtr("i1")
+	req.SubscribedTopicNames = []string{"a"}
+	if _, err := g.consumerHeartbeatLocked(req, nil, Client{}, now); err != kerr.UnreleasedInstanceID {
+		t.Fatalf("second member with an active instance id: %v", err)
+	}
+
+	// m3 steps out and does not come back: after its session timeout it is
+	// removed and m2 gets everything.
+	staticHeartbeat(t, g, "m3", "i1", -2, nil, nil)
+	now = now.Add(46 * time.Second)
+	r2 = staticHeartbeat(t, g, "m2", "i2", r2.MemberEpoch, nil, respAssignmentOr(r2, g, "m2")) // keeps m2 alive
+	// What the ticker does (consumerTickLocked, which also writes to the
+	// partition this harness does not have).
+	tick := now.Add(time.Millisecond)
+	if m3 := g.cg.members["m3"]; m3 == nil || !tick.After(m3.deadline) {
+		t.Fatal("the departed member's session should have run out by now")
+	}
+	g.removeConsumerMemberLocked(g.cg.members["m3"], tick, "session timeout expired")
+	g.computeTargetLocked(g.subscribedMetaLocked())
+	log.persist(g)
+	if g.cg.members["m3"] != nil || g.cg.epoch == epoch {
+		t.Fatalf("departed member not removed after its session (epoch %d)", g.cg.epoch)
+	}
+	for range 2 {
+		r2 = staticHeartbeat(t, g, "m2", "i2", r2.MemberEpoch, nil, respAssignmentOr(r2, g, "m2"))
+		log.persist(g)
+	}
+	if got := g.cg.members["m2"].assigned.size(); got != 4 {
+		t.Fatalf("m2 owns %d partitions after the departed member expired, want 4", got)
+	}
+	checkReplay(t, c, &log, g)
+}
+
+// respAssignmentOr is the assignment a member reports it owns: the last
+// response's, or what the group says it has when the response carried none.
+func respAssignmentOr(r *kmsg.ConsumerGroupHeartbeatResponse, g *group, id string) assignment {
+	if r.Assignment != nil {
+		return respAssignment(r)
+	}
+	return g.cg.members[id].assigned.clone()
 }
