@@ -38,14 +38,8 @@ fetch() { # module version -> writable copy of its source
 	chmod -R u+w "$work/$3"
 }
 
-"$work/gregor" serve --listen 127.0.0.1:9092 --advertise localhost:9092 \
-	--http 127.0.0.1:0 --controller-listen 127.0.0.1:0 \
-	--data-dir "$work/data" --log-level warn >"$work/broker.log" 2>&1 &
-broker=$!
-for _ in $(seq 100); do
-	(exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null && break
-	sleep 0.1
-done
+. "$here/scripts/serve-for-suite.sh"
+serve_for_suite "$work" localhost
 
 status=0
 if [[ $which == all || $which == franz ]]; then

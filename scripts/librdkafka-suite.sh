@@ -36,15 +36,8 @@ if [[ ! -x $src/tests/test-runner ]]; then
 fi
 
 printf 'num.partitions=4\n' >"$work/broker.properties"
-"$work/gregor" serve --config "$work/broker.properties" \
-	--listen 127.0.0.1:9092 --advertise 127.0.0.1:9092 \
-	--http 127.0.0.1:0 --controller-listen 127.0.0.1:0 \
-	--data-dir "$work/data" --log-level warn >"$work/broker.log" 2>&1 &
-broker=$!
-for _ in $(seq 100); do
-	(exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null && break
-	sleep 0.1
-done
+. "$here/scripts/serve-for-suite.sh"
+serve_for_suite "$work" 127.0.0.1 --config "$work/broker.properties"
 
 cd "$src/tests"
 conf=$work/test.conf

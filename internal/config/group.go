@@ -73,21 +73,7 @@ func NormalizeGroupConfigs(m map[string]string, static *Broker) (map[string]stri
 	if static == nil {
 		static = DefaultBroker()
 	}
-	var errs []error
-	norm := map[string]string{}
-	for _, name := range sortedKeys(m) {
-		d, ok := LookupGroup(name)
-		if !ok {
-			errs = append(errs, &UnknownError{Name: name, Resource: "group"})
-			continue
-		}
-		n, err := d.Normalize(m[name])
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		norm[name] = n
-	}
+	norm, errs := normalizeKnown(m, LookupGroup, "group")
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

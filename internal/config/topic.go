@@ -220,21 +220,7 @@ func ValidateTopicConfigs(m map[string]string) error {
 // values in normalized form (see Def.Normalize), ready to store. On error the
 // map is nil. m is not modified.
 func NormalizeTopicConfigs(m map[string]string) (map[string]string, error) {
-	var errs []error
-	norm := make(map[string]string, len(m))
-	for _, name := range sortedKeys(m) {
-		d, ok := LookupTopic(name)
-		if !ok {
-			errs = append(errs, &UnknownError{Name: name, Resource: "topic"})
-			continue
-		}
-		n, err := d.Normalize(m[name])
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		norm[name] = n
-	}
+	norm, errs := normalizeKnown(m, LookupTopic, "topic")
 	if err := checkCompactionLag(norm); err != nil {
 		errs = append(errs, err)
 	}
@@ -409,4 +395,26 @@ func topicFromValues(v map[string]string) Topic {
 		t.TimestampAfterMaxMs = diff
 	}
 	return t
+}
+
+// normalizeKnown normalizes every config in m that lookup knows, in name
+// order, and returns the problems: an *UnknownError (for resource) per name
+// lookup does not know, the Normalize error per bad value.
+func normalizeKnown(m map[string]string, lookup func(string) (Def, bool), resource string) (map[string]string, []error) {
+	var errs []error
+	norm := make(map[string]string, len(m))
+	for _, name := range sortedKeys(m) {
+		d, ok := lookup(name)
+		if !ok {
+			errs = append(errs, &UnknownError{Name: name, Resource: resource})
+			continue
+		}
+		n, err := d.Normalize(m[name])
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		norm[name] = n
+	}
+	return norm, errs
 }

@@ -87,11 +87,19 @@ func (l *recordLog) replay(t *testing.T, c *Coordinator, id string) *group {
 
 func heartbeat(t *testing.T, g *group, id string, epoch int32, topics []string, owned assignment) *kmsg.ConsumerGroupHeartbeatResponse {
 	t.Helper()
+	return heartbeatAs(t, g, id, nil, epoch, topics, owned)
+}
+
+// heartbeatAs is heartbeat for a member with group instance id instance
+// (nil: a dynamic member).
+func heartbeatAs(t *testing.T, g *group, id string, instance *string, epoch int32, topics []string, owned assignment) *kmsg.ConsumerGroupHeartbeatResponse {
+	t.Helper()
 	req := kmsg.NewPtrConsumerGroupHeartbeatRequest()
 	req.Version = 1
 	req.Group = g.id
 	req.MemberID = id
 	req.MemberEpoch = epoch
+	req.InstanceID = instance
 	req.SubscribedTopicNames = topics
 	req.RebalanceTimeoutMillis = 30000
 	if owned != nil {
@@ -233,22 +241,7 @@ func TestConsumerStatePersistAndReplay(t *testing.T) {
 // staticHeartbeat is heartbeat for a member with a group instance id.
 func staticHeartbeat(t *testing.T, g *group, id, instance string, epoch int32, topics []string, owned assignment) *kmsg.ConsumerGroupHeartbeatResponse {
 	t.Helper()
-	req := kmsg.NewPtrConsumerGroupHeartbeatRequest()
-	req.Version = 1
-	req.Group, req.MemberID, req.MemberEpoch, req.InstanceID = g.id, id, epoch, &instance
-	req.SubscribedTopicNames = topics
-	req.RebalanceTimeoutMillis = 30000
-	if owned != nil {
-		req.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
-		for _, tid := range sortedTopicIDs(owned) {
-			req.Topics = append(req.Topics, kmsg.ConsumerGroupHeartbeatRequestTopic{TopicID: tid, Partitions: owned[tid]})
-		}
-	}
-	resp, err := g.consumerHeartbeatLocked(req, nil, Client{ID: "client-" + id, Host: "/127.0.0.1"}, g.c.now())
-	if err != nil {
-		t.Fatalf("heartbeat %s (%s) epoch %d: %v", id, instance, epoch, err)
-	}
-	return resp
+	return heartbeatAs(t, g, id, &instance, epoch, topics, owned)
 }
 
 // TestConsumerStaticMemberDeparture: a static member that leaves with epoch

@@ -199,36 +199,21 @@ func lookupConfigDef(res cluster.ResourceType, name string) (config.Def, bool) {
 // problem is reported in one INVALID_CONFIG error whose message names each
 // bad config and value.
 func checkDynamicConfigs(res cluster.ResourceType, m map[string]string, static *config.Broker) (map[string]string, error) {
+	var norm map[string]string
 	var err error
 	switch res {
 	case cluster.ResourceTopic:
-		err = config.ValidateTopicConfigs(m)
+		norm, err = config.NormalizeTopicConfigs(m)
 	case cluster.ResourceGroup:
-		_, err = config.NormalizeGroupConfigs(m, static)
+		norm, err = config.NormalizeGroupConfigs(m, static)
 	default:
-		err = config.ValidateBrokerDynamic(m)
+		norm, err = config.NormalizeBrokerDynamic(m) // custom names kept as given
 	}
 	if err != nil {
 		if errors.Is(err, config.ErrUnknownConfig) || errors.Is(err, config.ErrInvalidConfig) || errors.Is(err, config.ErrReadOnlyConfig) {
 			return nil, &codeError{code: kerr.InvalidConfig, msg: oneLine(err.Error())}
 		}
 		return nil, err
-	}
-	norm := make(map[string]string, len(m))
-	for k, v := range m {
-		d, ok := lookupConfigDef(res, k)
-		if !ok && res == cluster.ResourceBroker {
-			norm[k] = v // a custom config, kept as given (config.IsCustomBroker)
-			continue
-		}
-		if !ok {
-			return nil, codeErrorf(kerr.InvalidConfig, "unknown config %q", k)
-		}
-		n, err := d.Normalize(v)
-		if err != nil {
-			return nil, &codeError{code: kerr.InvalidConfig, msg: err.Error()}
-		}
-		norm[k] = n
 	}
 	return norm, nil
 }
