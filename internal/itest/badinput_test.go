@@ -201,18 +201,27 @@ func keyedBatch(keys, values [][]byte) []byte {
 
 func produceRaw(t *testing.T, c *rawConn, topic string, records []byte) *kmsg.ProduceResponseTopicPartition {
 	t.Helper()
+	resp := c.roundTrip(produceRequest(topic, []int32{0}, [][]byte{records})).(*kmsg.ProduceResponse)
+	return &resp.Topics[0].Partitions[0]
+}
+
+// produceRequest is an acks=all Produce v9 to topic with batches[i] for
+// partition parts[i].
+func produceRequest(topic string, parts []int32, batches [][]byte) *kmsg.ProduceRequest {
 	req := kmsg.NewPtrProduceRequest()
 	req.Version = 9
 	req.Acks = -1
 	req.TimeoutMillis = 10000
 	rt := kmsg.NewProduceRequestTopic()
 	rt.Topic = topic
-	rp := kmsg.NewProduceRequestTopicPartition()
-	rp.Records = records
-	rt.Partitions = append(rt.Partitions, rp)
+	for i, p := range parts {
+		rp := kmsg.NewProduceRequestTopicPartition()
+		rp.Partition = p
+		rp.Records = batches[i]
+		rt.Partitions = append(rt.Partitions, rp)
+	}
 	req.Topics = append(req.Topics, rt)
-	resp := c.roundTrip(req).(*kmsg.ProduceResponse)
-	return &resp.Topics[0].Partitions[0]
+	return req
 }
 
 func TestProduceValidationErrorCodes(t *testing.T) {

@@ -36,47 +36,24 @@ func TestLargeMultiPartitionProduce(t *testing.T) {
 	const n, size = 400, 300 // about 125 KiB per batch: every request is well over the parallel threshold
 	send := func(round int, parts []int32, counts []int) *kmsg.ProduceResponse {
 		t.Helper()
-		req := kmsg.NewPtrProduceRequest()
-		req.Version = 9
-		req.Acks = -1
-		req.TimeoutMillis = 10000
-		rt := kmsg.NewProduceRequestTopic()
-		rt.Topic = "par"
+		batches := make([][]byte, len(parts))
 		for k, p := range parts {
-			rp := kmsg.NewProduceRequestTopicPartition()
-			rp.Partition = p
-			rp.Records = recordsBatch(counts[k], size, fmt.Sprintf("r%d-k%d-p%d", round, k, p))
-			rt.Partitions = append(rt.Partitions, rp)
+			batches[k] = recordsBatch(counts[k], size, fmt.Sprintf("r%d-k%d-p%d", round, k, p))
 		}
-		req.Topics = append(req.Topics, rt)
-		return c.roundTrip(req).(*kmsg.ProduceResponse)
+		return c.roundTrip(produceRequest("par", parts, batches)).(*kmsg.ProduceResponse)
 	}
 
 	// Round 0: every partition once, plus an unknown partition and a batch
 	// with a bad CRC.
-	req := kmsg.NewPtrProduceRequest()
-	req.Version = 9
-	req.Acks = -1
-	req.TimeoutMillis = 10000
-	rt := kmsg.NewProduceRequestTopic()
-	rt.Topic = "par"
-	for p := range int32(4) {
-		rp := kmsg.NewProduceRequestTopicPartition()
-		rp.Partition = p
-		rp.Records = recordsBatch(n, size, fmt.Sprintf("r0-k%d-p%d", p, p))
-		rt.Partitions = append(rt.Partitions, rp)
+	parts := []int32{0, 1, 2, 3, 9, 2}
+	batches := make([][]byte, len(parts))
+	for p := range 4 {
+		batches[p] = recordsBatch(n, size, fmt.Sprintf("r0-k%d-p%d", p, p))
 	}
-	bad := kmsg.NewProduceRequestTopicPartition()
-	bad.Partition = 9
-	bad.Records = recordsBatch(n, size, "unknown")
-	rt.Partitions = append(rt.Partitions, bad)
-	corrupt := kmsg.NewProduceRequestTopicPartition()
-	corrupt.Partition = 2
-	corrupt.Records = recordsBatch(n, size, "corrupt")
-	corrupt.Records[len(corrupt.Records)-1] ^= 0xff
-	rt.Partitions = append(rt.Partitions, corrupt)
-	req.Topics = append(req.Topics, rt)
-	resp := c.roundTrip(req).(*kmsg.ProduceResponse)
+	batches[4] = recordsBatch(n, size, "unknown")
+	batches[5] = recordsBatch(n, size, "corrupt")
+	batches[5][len(batches[5])-1] ^= 0xff
+	resp := c.roundTrip(produceRequest("par", parts, batches)).(*kmsg.ProduceResponse)
 	got := resp.Topics[0].Partitions
 	if len(got) != 6 {
 		t.Fatalf("%d partition answers, want 6", len(got))
@@ -96,7 +73,7 @@ func TestLargeMultiPartitionProduce(t *testing.T) {
 	// Rounds 1-3: partition 1 twice in each request, a big batch right
 	// before a one-record one, so that appending them concurrently would
 	// put the second first.
-	parts := []int32{1, 1, 0, 2, 3}
+	parts = []int32{1, 1, 0, 2, 3}
 	counts := []int{4 * n, 1, n, n, n}
 	for round := 1; round <= 3; round++ {
 		resp := send(round, parts, counts)
