@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 
 	"github.com/gregor-streaming/gregor/internal/vfs"
@@ -295,7 +294,7 @@ func (l *Log) rollLocked(base int64, reason string) (*segment, error) {
 	l.mu.RLock()
 	old := l.mu.segs[len(l.mu.segs)-1]
 	st := old.state()
-	oldNext := old.next
+	oldNext, oldSize := old.next, old.size
 	l.mu.RUnlock()
 	if base < oldNext {
 		return nil, fmt.Errorf("storage: roll to %d below the log end offset %d", base, oldNext)
@@ -303,6 +302,19 @@ func (l *Log) rollLocked(base int64, reason string) (*segment, error) {
 	// The old segment's data and index files are fsynced by the next Sync
 	// (one is started in the background below), not here: a roll must not
 	// stall appends behind a 1 GiB fsync.
+	if old.reused {
+		// The file came from the pool and may run on past the segment
+		// (recycle.go); the next Sync makes the new size durable with the
+		// data, before the new segment's directory entry.
+		f, err := old.openFile(l.fs)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.Truncate(oldSize); err != nil {
+			return nil, ioErr("truncate reused segment", err)
+		}
+		old.reused = false
+	}
 	if err := writeIndexFiles(l.fs, old, st, false); err != nil {
 		return nil, err
 	}
@@ -311,9 +323,9 @@ func (l *Log) rollLocked(base int64, reason string) (*segment, error) {
 	// The new file's directory entry is made durable by the next sync,
 	// after the old segment's data (syncDir): were it durable first, a crash
 	// could leave the new segment behind a torn old one, a gap in offsets.
-	nf, err := l.fs.OpenFile(s.logPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	nf, err := l.createSegmentFile(s)
 	if err != nil {
-		return nil, ioErr("create segment", err)
+		return nil, err
 	}
 	s.file = nf
 	s.dirDirty = true

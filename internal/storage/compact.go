@@ -134,7 +134,7 @@ func (c *Cleaner) Clean(ctx context.Context, l *Log, force bool) (bool, error) {
 
 // eachBatch calls fn with every whole, verified batch of s.
 func (l *Log) eachBatch(ctx context.Context, s *segment, th *throttle, fn func(BatchHeader, []byte) error) error {
-	f, err := s.openFile(l.fs)
+	f, err := s.openForRead(l.fs)
 	if err != nil {
 		return err
 	}

@@ -16,9 +16,11 @@ import (
 type deleter struct {
 	fs     vfs.FS
 	logger *slog.Logger
+	pool   *recycler // nil: files are removed, never reused
 
 	mu      sync.Mutex
 	pending map[*pendingDelete]*time.Timer
+	closed  bool // close ran: later schedules run at once
 	wg      sync.WaitGroup
 }
 
@@ -26,21 +28,61 @@ type pendingDelete struct {
 	files []vfs.File
 	paths []string // removed with Remove
 	dir   string   // removed with RemoveAll
+	reuse []reuseCandidate
 }
 
-func (d *deleter) init(fsys vfs.FS, logger *slog.Logger) {
-	d.fs, d.logger = fsys, logger
+// reuseCandidate is a deleted segment's .log file that may go to the pool
+// (recycle.go) instead of being removed.
+type reuseCandidate struct {
+	path     string // where the file is now
+	size     int64  // the segment's size: where its batches end
+	lastRead int64  // segment.lastRead at deletion
+}
+
+func (d *deleter) init(fsys vfs.FS, logger *slog.Logger, pool *recycler) {
+	d.fs, d.logger, d.pool = fsys, logger, pool
 	d.pending = map[*pendingDelete]*time.Timer{}
 }
 
-// schedule closes files and removes paths (and dir) after delay.
-func (d *deleter) schedule(delay time.Duration, files []vfs.File, paths []string, dir string) {
+// schedule closes files and removes paths (and dir) after delay. Files
+// among reuse that were never read go to the pool at once, in the
+// background; the others go there at the end of the delay if they may
+// (reusable), and are removed otherwise.
+func (d *deleter) schedule(delay time.Duration, files []vfs.File, paths []string, dir string, reuse ...reuseCandidate) {
 	p := &pendingDelete{files: files, paths: paths, dir: dir}
+	var now []reuseCandidate
+	if d.pool != nil {
+		for _, c := range reuse {
+			if c.lastRead == 0 {
+				now = append(now, c)
+			} else {
+				p.reuse = append(p.reuse, c)
+			}
+		}
+	}
+	if len(now) > 0 {
+		d.mu.Lock()
+		d.wg.Add(1)
+		d.mu.Unlock()
+		go func() {
+			defer d.wg.Done()
+			for _, c := range now {
+				d.pool.put(c.path, c.size)
+			}
+			d.schedule(delay, p.files, p.paths, p.dir, p.reuse...)
+		}()
+		return
+	}
 	if delay <= 0 {
 		d.run(p)
 		return
 	}
 	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		d.run(p)
+		return
+	}
 	defer d.mu.Unlock()
 	d.wg.Add(1)
 	d.pending[p] = time.AfterFunc(delay, func() {
@@ -56,6 +98,12 @@ func (d *deleter) schedule(delay time.Duration, files []vfs.File, paths []string
 }
 
 func (d *deleter) run(p *pendingDelete) {
+	now := time.Now()
+	for _, c := range p.reuse {
+		if reusable(c.lastRead, now) {
+			d.pool.put(c.path, c.size)
+		}
+	}
 	for _, f := range p.files {
 		f.Close()
 	}
@@ -74,6 +122,7 @@ func (d *deleter) run(p *pendingDelete) {
 // close runs every pending deletion now and waits for timers in flight.
 func (d *deleter) close() {
 	d.mu.Lock()
+	d.closed = true
 	var now []*pendingDelete
 	for p, t := range d.pending {
 		if t.Stop() {

@@ -51,6 +51,17 @@ func OpenDir(dir string, opts Options, cfgFor func(topic string, partition int32
 	if err := opts.FS.MkdirAll(d.dir, 0o755); err != nil {
 		return nil, ioErr("create data dir", err)
 	}
+	if opts.RecycleBytes == 0 {
+		opts.RecycleBytes = DefaultRecycleBytes
+	}
+	if opts.RecycleBytes > 0 {
+		pool, err := openRecycler(opts.FS, d.dir, opts.RecycleBytes, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		opts.pool = pool
+		d.opts.pool = pool
+	}
 	ents, err := opts.FS.ReadDir(d.dir)
 	if err != nil {
 		return nil, ioErr("read data dir", err)

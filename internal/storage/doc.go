@@ -24,6 +24,7 @@
 //	timestamp.go   OffsetForTimestamp, MaxTimestampOffset
 //	compact.go     the compaction cleaner
 //	deleter.go     delayed file deletion (file.delete.delay.ms)
+//	recycle.go     the pool of deleted segment files reused as new segments
 //	dir.go         Dir: many partitions, concurrent open, background work
 //	dump.go        DumpSegment / DumpLog (gregor debug segment|log)
 //
@@ -52,6 +53,10 @@
 //   - The log start offset only moves forward and is persisted before the
 //     segments below it are removed.
 //   - Files handed out in Ranges are closed only after file.delete.delay.ms.
+//   - A deleted segment's file is reused as a new segment only if it was
+//     never read, or not for poolReadGrace, and only after the first 12
+//     bytes of each of its batches were scrubbed and synced: a reused file's
+//     old bytes past the new data never parse as a batch (recycle.go).
 //
 // # Lock order
 //

@@ -40,6 +40,12 @@ type Options struct {
 	CleanerIOBytesPerSecond float64
 	// OpenConcurrency bounds how many partitions OpenDir opens at once (16).
 	OpenConcurrency int
+	// RecycleBytes bounds the deleted segment files OpenDir keeps for reuse
+	// as new segments (recycle.go): 0 is DefaultRecycleBytes, negative
+	// turns reuse off.
+	RecycleBytes int64
+
+	pool *recycler // set by OpenDir
 }
 
 func (o Options) withDefaults() Options {
@@ -189,7 +195,7 @@ func Open(dir string, cfg Config, opts Options) (*Log, error) {
 	l.cfg.Store(&cfg)
 	l.cleanLimit.Store(math.MaxInt64)
 	l.syncMu.cond = sync.NewCond(&l.syncMu.Mutex)
-	l.del.init(l.fs, l.logger)
+	l.del.init(l.fs, l.logger, opts.pool)
 	if err := l.open(); err != nil {
 		l.closeFiles()
 		return nil, err
@@ -292,9 +298,9 @@ func (l *Log) open() error {
 	if len(bases) == 0 {
 		base := ckpt.logStart
 		s := newSegment(l.dir, base, now)
-		f, err := l.fs.OpenFile(s.logPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := l.createSegmentFile(s)
 		if err != nil {
-			return ioErr("create segment", err)
+			return err
 		}
 		s.file = f
 		s.loaded = true
@@ -420,8 +426,13 @@ func (l *Log) recover(from int64, strict strictness, epochs bool) error {
 				return e
 			}
 		}
-		if err != nil {
+		if err != nil && isScrubbed(f, badPos) {
+			// Where the new data of a reused file ends (recycle.go).
+			l.logger.Debug("reused segment file ends", "segment", s.logPath(), "position", badPos)
+		} else if err != nil {
 			l.logger.Warn("truncating log at the first bad byte", "segment", s.logPath(), "position", badPos, "size", s.size, "err", err)
+		}
+		if err != nil {
 			if terr := f.Truncate(badPos); terr != nil {
 				return ioErr("truncate torn segment", terr)
 			}
@@ -533,7 +544,7 @@ func (l *Log) loadSegment(s *segment) error {
 		} else {
 			return ioErr("read index", err)
 		}
-		f, err := s.openFile(l.fs)
+		f, err := s.openForRead(l.fs)
 		if err != nil {
 			return err
 		}
@@ -787,15 +798,35 @@ func (l *Log) Delete() error {
 		l.logger.Warn("cannot sync data dir after delete", "err", err)
 	}
 	var files []vfs.File
+	var reuse []reuseCandidate
 	for _, s := range segs {
-		if f := s.takeFile(); f != nil {
+		f, lastRead := s.retireFile()
+		if f != nil {
 			files = append(files, f)
 		}
+		l.mu.RLock()
+		size := s.size
+		l.mu.RUnlock()
+		reuse = append(reuse, reuseCandidate{path: filepath.Join(target, filepath.Base(s.logPath())), size: size, lastRead: lastRead})
 	}
-	l.del.schedule(l.delay(), files, nil, target)
+	l.del.schedule(l.delay(), files, nil, target, reuse...)
 	l.del.closeAfterPending()
 	l.logger.Info("deleted partition", "renamed-to", target)
 	return nil
+}
+
+// createSegmentFile creates s's empty .log file, or moves a file from the
+// pool there (s.reused). appendMu held, or the log not yet shared.
+func (l *Log) createSegmentFile(s *segment) (vfs.File, error) {
+	if f, ok := l.opts.pool.take(s.logPath()); ok {
+		s.reused = true
+		return f, nil
+	}
+	f, err := l.fs.OpenFile(s.logPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, ioErr("create segment", err)
+	}
+	return f, nil
 }
 
 func (l *Log) delay() time.Duration {

@@ -78,7 +78,7 @@ func (l *Log) readSegment(s *segment, offset, maxBytes, maxOffset int64, minOne 
 	if next <= offset || size == 0 {
 		return false, nil
 	}
-	f, err := s.openFile(l.fs)
+	f, err := s.openForRead(l.fs)
 	if err != nil {
 		return true, err
 	}
@@ -198,7 +198,10 @@ func (l *Log) ScanBatches(from int64, fn func(hdr BatchHeader, pos int64) bool) 
 			pos = s.idx.lookup(from - s.base)
 		}
 		l.mu.RUnlock()
-		f, err := s.openFile(l.fs)
+		if pos >= size {
+			continue // nothing to read: leave the file unmarked (openForRead)
+		}
+		f, err := s.openForRead(l.fs)
 		if err != nil {
 			return err
 		}

@@ -69,8 +69,11 @@ type segment struct {
 
 	loadMu sync.Mutex // serialises loading idx/tidx from files
 
-	fileMu sync.Mutex
-	file   vfs.File // the .log file, opened lazily; closed when the segment is dropped
+	fileMu   sync.Mutex
+	file     vfs.File // the .log file, opened lazily; closed when the segment is dropped
+	lastRead int64    // unix nanos of the last openForRead, 0 if never (fileMu)
+	retired  bool     // deleted: openFile fails (fileMu)
+	reused   bool     // the file came from the pool: its size may exceed the segment's (appendMu)
 }
 
 func newSegment(dir string, base int64, now time.Time) *segment {
@@ -84,11 +87,23 @@ func (s *segment) tidxPath() string { return s.path + timeIndexSuffix }
 
 // openFile returns the segment's .log file, opening it on first use. The
 // handle is shared: callers use ReadAt/WriteAt only and never close it.
-func (s *segment) openFile(fsys vfs.FS) (vfs.File, error) {
+func (s *segment) openFile(fsys vfs.FS) (vfs.File, error) { return s.open(fsys, false) }
+
+// openForRead is openFile for a reader: it records the time, so that the
+// file is not reused while a range of it may still be in flight (recycle.go).
+func (s *segment) openForRead(fsys vfs.FS) (vfs.File, error) { return s.open(fsys, true) }
+
+func (s *segment) open(fsys vfs.FS, read bool) (vfs.File, error) {
 	s.fileMu.Lock()
 	defer s.fileMu.Unlock()
+	if read {
+		s.lastRead = time.Now().UnixNano()
+	}
 	if s.file != nil {
 		return s.file, nil
+	}
+	if s.retired {
+		return nil, ioErr("open segment", fmt.Errorf("%s: %w (segment deleted)", s.logPath(), fs.ErrNotExist))
 	}
 	f, err := fsys.OpenFile(s.logPath(), os.O_RDWR, 0)
 	if err != nil && (errors.Is(err, fs.ErrPermission) || isReadOnly(err)) {
@@ -99,6 +114,18 @@ func (s *segment) openFile(fsys vfs.FS) (vfs.File, error) {
 	}
 	s.file = f
 	return f, nil
+}
+
+// retireFile detaches the open file of a deleted segment (nil if none) and
+// reports when the segment was last read (0: never). After it the segment's
+// file cannot be opened through it any more.
+func (s *segment) retireFile() (vfs.File, int64) {
+	s.fileMu.Lock()
+	defer s.fileMu.Unlock()
+	f := s.file
+	s.file = nil
+	s.retired = true
+	return f, s.lastRead
 }
 
 // takeFile detaches the open file (for closing later), or nil.

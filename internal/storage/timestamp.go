@@ -2,7 +2,7 @@ package storage
 
 // readBatchAt reads the whole batch at pos of s (verified).
 func (l *Log) readBatchAt(s *segment, pos, size int64) ([]byte, error) {
-	f, err := s.openFile(l.fs)
+	f, err := s.openForRead(l.fs)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (l *Log) OffsetForTimestamp(ts int64) (offset int64, timestamp int64, found
 		if maxTs < ts || next <= logStart || size == 0 {
 			continue
 		}
-		f, err := s.openFile(l.fs)
+		f, err := s.openForRead(l.fs)
 		if err != nil {
 			return -1, -1, false
 		}
@@ -111,7 +111,7 @@ func (l *Log) MaxTimestampOffset() (offset int64, timestamp int64) {
 	pos := best.idx.lookup(bestOff - best.base)
 	size := best.size
 	l.mu.RUnlock()
-	f, err := best.openFile(l.fs)
+	f, err := best.openForRead(l.fs)
 	if err != nil {
 		return bestOff, bestTs
 	}

@@ -119,9 +119,9 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 	var nf vfs.File
 	inUse := slices.ContainsFunc(segs, func(o *segment) bool { return o.base == offset })
 	if !inUse {
-		f, err := l.fs.OpenFile(s.logPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := l.createSegmentFile(s)
 		if err != nil {
-			return ioErr("create segment", err)
+			return err
 		}
 		nf = f
 	}
@@ -132,9 +132,9 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 		return err
 	}
 	if inUse {
-		f, err := l.fs.OpenFile(s.logPath(), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := l.createSegmentFile(s)
 		if err != nil {
-			return ioErr("create segment", err)
+			return err
 		}
 		nf = f
 	}
@@ -165,6 +165,7 @@ func (l *Log) retireSegmentsLocked(segs []*segment) error {
 	}
 	var files []vfs.File
 	var paths []string
+	var reuse []reuseCandidate
 	for _, s := range segs {
 		for _, p := range []string{s.logPath(), s.idxPath(), s.tidxPath()} {
 			if err := l.fs.Rename(p, p+deletedSuffix); err != nil {
@@ -175,9 +176,14 @@ func (l *Log) retireSegmentsLocked(segs []*segment) error {
 			}
 			paths = append(paths, p+deletedSuffix)
 		}
-		if f := s.takeFile(); f != nil {
+		f, lastRead := s.retireFile()
+		if f != nil {
 			files = append(files, f)
 		}
+		l.mu.RLock()
+		size := s.size
+		l.mu.RUnlock()
+		reuse = append(reuse, reuseCandidate{path: s.logPath() + deletedSuffix, size: size, lastRead: lastRead})
 	}
 	if err := l.syncDir(); err != nil {
 		return err
@@ -185,7 +191,7 @@ func (l *Log) retireSegmentsLocked(segs []*segment) error {
 	l.mu.Lock()
 	l.mu.unsynced = slices.DeleteFunc(slices.Clone(l.mu.unsynced), func(x *segment) bool { return slices.Contains(segs, x) })
 	l.mu.Unlock()
-	l.del.schedule(l.delay(), files, paths, "")
+	l.del.schedule(l.delay(), files, paths, "", reuse...)
 	return nil
 }
 
