@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -132,6 +133,20 @@ func readAll(t testing.TB, l *Log, from int64) [][]byte {
 			b = b[h.Size():]
 		}
 		from = next
+	}
+}
+
+// checkBatches reads l from offset 0 and compares every batch with want.
+func checkBatches(t testing.TB, l *Log, want [][]byte) {
+	t.Helper()
+	got := readAll(t, l, 0)
+	if len(got) != len(want) {
+		t.Fatalf("read %d batches, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("batch %d differs", i)
+		}
 	}
 }
 

@@ -800,19 +800,26 @@ func (l *Log) Delete() error {
 	var files []vfs.File
 	var reuse []reuseCandidate
 	for _, s := range segs {
-		f, lastRead := s.retireFile()
+		f, c := l.retire(s, filepath.Join(target, filepath.Base(s.logPath())))
 		if f != nil {
 			files = append(files, f)
 		}
-		l.mu.RLock()
-		size := s.size
-		l.mu.RUnlock()
-		reuse = append(reuse, reuseCandidate{path: filepath.Join(target, filepath.Base(s.logPath())), size: size, lastRead: lastRead})
+		reuse = append(reuse, c)
 	}
 	l.del.schedule(l.delay(), files, nil, target, reuse...)
 	l.del.closeAfterPending()
 	l.logger.Info("deleted partition", "renamed-to", target)
 	return nil
+}
+
+// retire detaches the file of s, a deleted segment whose .log file is now at
+// path, and describes it for the pool.
+func (l *Log) retire(s *segment, path string) (vfs.File, reuseCandidate) {
+	f, lastRead := s.retireFile()
+	l.mu.RLock()
+	size := s.size
+	l.mu.RUnlock()
+	return f, reuseCandidate{path: path, size: size, lastRead: lastRead}
 }
 
 // createSegmentFile creates s's empty .log file, or moves a file from the

@@ -52,15 +52,7 @@ func TestAppendReadAcrossSegments(t *testing.T) {
 		if l.LogEndOffset() != next {
 			t.Fatalf("LEO %d want %d", l.LogEndOffset(), next)
 		}
-		got := readAll(t, l, 0)
-		if len(got) != len(want) {
-			t.Fatalf("read %d batches, want %d", len(got), len(want))
-		}
-		for i := range got {
-			if !bytes.Equal(got[i], want[i]) {
-				t.Fatalf("batch %d differs", i)
-			}
-		}
+		checkBatches(t, l, want)
 		// Every offset finds the batch containing it.
 		for o := int64(0); o < next; o++ {
 			b, _, err := l.ReadInto(nil, o, 1, next, true)
@@ -99,7 +91,7 @@ func TestAppendReadAcrossSegments(t *testing.T) {
 		if l2.LogEndOffset() != next {
 			t.Fatalf("reopened LEO %d want %d", l2.LogEndOffset(), next)
 		}
-		got = readAll(t, l2, 0)
+		got := readAll(t, l2, 0)
 		if len(got) != len(want) || !bytes.Equal(got[len(got)-1], want[len(want)-1]) {
 			t.Fatalf("reopen read %d batches", len(got))
 		}

@@ -2,10 +2,8 @@ package storage
 
 import (
 	"cmp"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -215,24 +213,23 @@ func (r *recycler) scrub(path string, size int64) error {
 		return err
 	}
 	defer f.Close()
+	// Headers only: batches average poolMinAvgBatch or more, so a window
+	// would read mostly record bytes.
+	sc := newScanner(f, 0, size, false)
+	sc.window = 0
 	var positions []int64
-	var hdr [12]byte
-	for pos := int64(0); pos < size; {
-		if _, err := f.ReadAt(hdr[:], pos); err != nil {
-			if errors.Is(err, io.EOF) {
-				return fmt.Errorf("file ends at a batch header at %d", pos)
-			}
-			return err
+	for {
+		_, pos, _, err := sc.next()
+		if err == errScanEnd {
+			break
 		}
-		n := int64(int32(binary.BigEndian.Uint32(hdr[8:12])))
-		if n < batchHeaderSize-logOverhead || pos+logOverhead+n > size {
-			return fmt.Errorf("no batch at position %d", pos)
+		if err != nil {
+			return err
 		}
 		positions = append(positions, pos)
 		if int64(len(positions))*poolMinAvgBatch > size {
 			return fmt.Errorf("batches average under %d bytes", poolMinAvgBatch)
 		}
-		pos += logOverhead + n
 	}
 	for _, pos := range positions {
 		if _, err := f.WriteAt(scrubMark[:], pos); err != nil {

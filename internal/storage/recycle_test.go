@@ -110,19 +110,7 @@ func TestSegmentFileReuse(t *testing.T) {
 		setLeaderEpoch(m, 0)
 		mine = append(mine, m)
 	}
-	check := func(l *Log) {
-		t.Helper()
-		got := readAll(t, l, 0)
-		if len(got) != len(mine) {
-			t.Fatalf("read %d batches, want %d", len(got), len(mine))
-		}
-		for i := range got {
-			if !bytes.Equal(got[i], mine[i]) {
-				t.Fatalf("batch %d differs", i)
-			}
-		}
-	}
-	check(b)
+	checkBatches(t, b, mine)
 	bPath := filepath.Join(dir, "b-0", segmentName(0)+logSuffix)
 	if _, err := b.Sync(); err != nil {
 		t.Fatal(err)
@@ -140,7 +128,7 @@ func TestSegmentFileReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(mustGet(t, d3, "b"))
+	checkBatches(t, mustGet(t, d3, "b"), mine)
 	d3.Close()
 
 	// Clean: the file is cut to the segment and comes back the same.
@@ -155,7 +143,7 @@ func TestSegmentFileReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	check(mustGet(t, d, "b"))
+	checkBatches(t, mustGet(t, d, "b"), mine)
 }
 
 // TestSegmentFileReuseSkipsReadFiles: a file something read is removed, not

@@ -176,14 +176,11 @@ func (l *Log) retireSegmentsLocked(segs []*segment) error {
 			}
 			paths = append(paths, p+deletedSuffix)
 		}
-		f, lastRead := s.retireFile()
+		f, c := l.retire(s, s.logPath()+deletedSuffix)
 		if f != nil {
 			files = append(files, f)
 		}
-		l.mu.RLock()
-		size := s.size
-		l.mu.RUnlock()
-		reuse = append(reuse, reuseCandidate{path: s.logPath() + deletedSuffix, size: size, lastRead: lastRead})
+		reuse = append(reuse, c)
 	}
 	if err := l.syncDir(); err != nil {
 		return err
